@@ -1,0 +1,11 @@
+"""Condensation methods, each registered by name.
+
+Example:
+    >>> from graphcond.methods import method_names
+    >>> sorted(method_names("homogeneous"))[:3]
+    ['herding', 'kcenter', 'random']
+"""
+from . import coreset  # noqa: F401  (registers random, herding, kcenter, whole)
+from .base import Method, get_method, method_names, register_method
+
+__all__ = ["Method", "get_method", "method_names", "register_method"]
