@@ -2,30 +2,17 @@
 instead when ``GRAPHCOND_REQUIRE_DATA=1``)."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
+from conftest import real_data_dir
 
 from graphcond.data import load_dataset
 
 pytestmark = pytest.mark.realdata
 
 
-def _data_dir(subdir: str) -> Path:
-    """The real data folder holding ``subdir``, else skip (or fail when data is required)."""
-    env = os.environ.get("GRAPHCOND_DATA")
-    if env and (Path(env) / subdir).is_dir():
-        return Path(env)
-    message = f"real data {subdir!r} not found: set GRAPHCOND_DATA to the data folder"
-    if os.environ.get("GRAPHCOND_REQUIRE_DATA") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def mutag(tmp_path_factory):
-    folder = _data_dir("rdf/mutag")
+    folder = real_data_dir("rdf/mutag")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GRAPHCOND_CACHE", str(tmp_path_factory.mktemp("cache")))
         return load_dataset("mutag", data_dir=folder)
@@ -52,3 +39,47 @@ def test_mutag_split(mutag):
     assert not (d.train_mask & d.val_mask).any()
     assert not ((d.train_mask | d.val_mask) & d.test_mask).any()
     assert int((d.y >= 0).sum()) == 340 and set(d.y.tolist()) == {0, 1}
+
+
+def _counts(g):
+    return g.num_nodes, g.num_edges, g.num_classes
+
+
+def test_cora_counts(cora):
+    assert _counts(cora) == (2708, 10556, 7)
+    assert cora.num_features == 1433
+    assert [int(cora[m].sum()) for m in ("train_mask", "val_mask", "test_mask")] == [140, 500, 1000]
+
+
+def test_citeseer_counts(citeseer):
+    assert _counts(citeseer) == (3327, 9104, 6)  # 4552 undirected edges
+    assert citeseer.num_features == 3703
+    assert [int(citeseer[m].sum()) for m in ("train_mask", "val_mask", "test_mask")] == [120, 500, 1000]
+
+
+@pytest.mark.parametrize(
+    "name, nodes, edges, types, target, classes, labelled, test",
+    [
+        ("acm", 10942, 547872, {"paper": 3025, "author": 5959, "subject": 56, "term": 1902}, "paper", 3, 907, 2118),
+        ("dblp", 26128, 239566, {"author": 4057, "paper": 14328, "term": 7723, "venue": 20}, "author", 4, 1217, 2840),
+        ("imdb", 21420, 86642, {"movie": 4932, "director": 2393, "actor": 6124, "keyword": 7971}, "movie", 5, 1371, 3202),
+    ],
+)
+def test_hgb_counts(request, name, nodes, edges, types, target, classes, labelled, test):
+    g = request.getfixturevalue(name)
+    assert (g.num_nodes, g.num_edges, g.num_classes, g.target) == (nodes, edges, classes, target)
+    assert {t: g[t].num_nodes for t in g.node_types} == types
+    s = g[target]
+    n_train, n_val = int(s.train_mask.sum()), int(s.val_mask.sum())
+    assert n_train + n_val == labelled and n_val == round(0.2 * labelled)
+    assert int(s.test_mask.sum()) == test
+    assert not (s.train_mask & s.val_mask).any() and not (s.val_mask & s.test_mask).any()
+    assert g.multilabel == (name == "imdb")
+
+
+def test_hgb_split_seed_changes_validation_only(acm):
+    other = load_dataset("acm", data_dir=real_data_dir("hgb/ACM.zip"), split_seed=1)
+    a, b = acm["paper"], other["paper"]
+    assert (a.train_mask | a.val_mask).equal(b.train_mask | b.val_mask)
+    assert not a.val_mask.equal(b.val_mask)
+    assert a.test_mask.equal(b.test_mask)

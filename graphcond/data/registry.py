@@ -42,6 +42,19 @@ class DatasetSpec:
     source: str
     options: dict[str, Any] = field(default_factory=dict)
 
+    def expected_files(self) -> list[str]:
+        """The relative paths named by ``expected`` (first alternative, braces expanded)."""
+        out = []
+        for pattern in self.expected.split(" (or")[0].split(", "):
+            head, _, rest = pattern.partition("{")
+            parts = rest.rstrip("}").split(",") if rest else [""]
+            out += [head + p for p in parts]
+        return out
+
+    def available(self, folder: Path) -> bool:
+        """Whether every expected file is under ``folder``."""
+        return all((folder / f).is_file() for f in self.expected_files())
+
     def option_names(self) -> list[str]:
         sig = inspect.signature(self.loader)
         return [p for p in sig.parameters if p not in ("folder", "can_download")]
@@ -80,7 +93,7 @@ def load_dataset(name: str, data_dir: str | Path | None = None, **options) -> Gr
     spec = get_spec(name)
     unknown = set(options) - set(spec.option_names())
     if unknown:
-        raise TypeError(
+        raise ValueError(
             f"dataset {spec.name!r} takes options {spec.option_names()}, not {sorted(unknown)}"
         )
     opts = {**spec.options, **options}

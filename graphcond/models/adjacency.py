@@ -21,8 +21,12 @@ Example:
 """
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import Tensor
+
+warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
 
 NORMS = ("gcn", "row", "cheb", "gat", None)
 DENSE_MAX_NODES = 4096
