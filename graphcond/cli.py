@@ -53,7 +53,8 @@ def _condense(args) -> int:
     from .data import get_spec, load_dataset
     from .methods import get_method
 
-    if (args.ratio is None) == (args.rate is None) and get_method(args.method).needs_budget:
+    method = get_method(args.method)
+    if (args.ratio is None) == (args.rate is None) and method.needs_budget:
         raise BudgetError("give exactly one of --ratio or --rate")
     for name in ("ratio", "rate"):
         if getattr(args, name) is not None:

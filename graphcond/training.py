@@ -7,6 +7,7 @@ models of the matching methods use it.
 Example:
     >>> import torch
     >>> from torch_geometric.data import Data
+from tqdm.auto import trange
     >>> from graphcond.training import TrainConfig, fit
     >>> g = Data(x=torch.eye(4), edge_index=torch.tensor([[0, 1, 2, 3], [1, 0, 3, 2]]),
     ...          y=torch.tensor([0, 0, 1, 1]), train_mask=torch.ones(4, dtype=torch.bool),
@@ -23,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch_geometric.data import Data
+from tqdm.auto import trange
 
 from .models import build_model, graph_operator, normalize_dense
 
@@ -82,6 +84,7 @@ def fit(
     device: torch.device,
     seed: int,
     eval_every: int = 1,
+    progress: bool = False,
 ) -> FitResult:
     """Train ``cfg.model`` on ``train_graph`` (its ``train_mask`` nodes, or all nodes),
     keep the epoch with the best accuracy on ``eval_graph.val_mask``, report its
@@ -91,7 +94,7 @@ def fit(
     model = build_model(
         cfg.model, train_graph.num_features, num_classes, hidden=cfg.hidden, nlayers=cfg.nlayers, dropout=cfg.dropout
     ).to(device)
-    op_train = operator_for(train_graph, model.norm, device, dense=train_graph.num_nodes <= 2048)
+    op_train = operator_for(train_graph, model.norm, device)
     same = train_graph is eval_graph
     op_eval = op_train if same else operator_for(eval_graph, model.norm, device)
     x_tr, y_tr = model_input(train_graph.x.to(device)), train_graph.y.to(device)
@@ -101,7 +104,7 @@ def fit(
     val_idx, test_idx = eval_graph.val_mask.to(device), eval_graph.test_mask.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     best = (-1.0, float("nan"), -1, None)
-    for epoch in range(cfg.epochs):
+    for epoch in trange(cfg.epochs, desc=f"train {cfg.model}", disable=not progress, leave=False):
         model.train()
         opt.zero_grad()
         loss = F.cross_entropy(model(x_tr, op_train)[idx], y_tr[idx])  # hard or soft labels

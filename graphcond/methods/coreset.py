@@ -36,9 +36,9 @@ def induced_subgraph(data: Data, nodes: torch.Tensor) -> Data:
     return out
 
 
-def embed(data: Data, device, seed: int, cfg: TrainConfig) -> torch.Tensor:
+def embed(data: Data, device, seed: int, cfg: TrainConfig, progress: bool = False) -> torch.Tensor:
     """Outputs of a GCN trained on ``data``'s training nodes, selected on validation."""
-    res = fit(data, data, cfg, device, seed)
+    res = fit(data, data, cfg, device, seed, progress=progress)
     res.model.eval()
     with torch.no_grad():
         return res.model(data.x.to(device), operator_for(data, res.model.norm, device)).cpu()
@@ -62,7 +62,8 @@ class _Coreset(Method):
         if self.rule == "random":
             emb = data.x
         else:
-            emb = embed(data, device, seed, TrainConfig(epochs=self.config.epochs, hidden=self.config.hidden))
+            cfg = TrainConfig(epochs=self.config.epochs, hidden=self.config.hidden)
+            emb = embed(data, device, seed, cfg, progress)
         nodes = select_per_class(self.rule, emb, data.y[train], train, budget.per_class, gen)
         return induced_subgraph(data, nodes)
 
@@ -92,4 +93,7 @@ class Whole(Method):
         out = data.clone()
         store = target_store(out)
         del store.val_mask, store.test_mask
+        if getattr(data, "inductive", False):  # train on the train-induced subgraph
+            out.edge_index = data.train_edge_index
+            del out.train_edge_index
         return out

@@ -29,7 +29,7 @@ from torch import Tensor
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
 
 NORMS = ("gcn", "row", "cheb", "gat", None)
-DENSE_MAX_NODES = 4096
+DENSE_MAX_NODES = 1024
 
 
 def _with_self_loops(a: Tensor) -> Tensor:

@@ -1,0 +1,121 @@
+"""Plots and graph statistics used by the notebooks and the widget explorer.
+
+Interactive figures are plotly; static ones matplotlib.
+
+Example:
+    >>> import torch
+    >>> from torch_geometric.data import Data
+    >>> g = Data(edge_index=torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]]), y=torch.tensor([0, 0, 1]), num_nodes=3)
+    >>> edge_homophily(g)
+    0.5
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from torch_geometric.data import Data, HeteroData
+from torch_geometric.utils import degree
+
+
+def edge_homophily(data: Data) -> float:
+    """Share of edges joining two nodes of the same class."""
+    src, dst = data.edge_index
+    return (data.y[src] == data.y[dst]).float().mean().item()
+
+
+def graph_summary(data: Data | HeteroData) -> dict:
+    """Sizes, classes and (homogeneous) homophily of a loaded dataset."""
+    if isinstance(data, HeteroData):
+        s = data[data.target]
+        return {
+            "dataset": data.name, "kind": "heterogeneous", "nodes": data.num_nodes, "edges": data.num_edges,
+            "node_types": len(data.node_types), "edge_types": len(data.edge_types), "target": data.target,
+            "classes": data.num_classes, "train": int(s.train_mask.sum()), "val": int(s.val_mask.sum()),
+            "test": int(s.test_mask.sum()), "homophily": None,
+        }
+    return {
+        "dataset": data.name, "kind": "homogeneous", "nodes": data.num_nodes, "edges": data.num_edges,
+        "node_types": 1, "edge_types": 1, "target": "-", "classes": data.num_classes,
+        "train": int(data.train_mask.sum()), "val": int(data.val_mask.sum()), "test": int(data.test_mask.sum()),
+        "homophily": round(edge_homophily(data), 3),
+    }
+
+
+def degrees(data: Data | HeteroData) -> pd.DataFrame:
+    """In-degree of every node (per node type for heterogeneous graphs)."""
+    if isinstance(data, HeteroData):
+        rows = []
+        for t in data.node_types:
+            deg = torch.zeros(data[t].num_nodes)
+            for (_, _, dst), store in data.edge_items():
+                if dst == t:
+                    deg += degree(store.edge_index[1], data[t].num_nodes)
+            rows.append(pd.DataFrame({"type": t, "degree": deg.numpy()}))
+        return pd.concat(rows, ignore_index=True)
+    return pd.DataFrame({"type": "node", "degree": degree(data.edge_index[1], data.num_nodes).numpy()})
+
+
+def class_balance(data: Data | HeteroData) -> pd.DataFrame:
+    """Training nodes per class (label-vector columns summed for multi-label)."""
+    s = data[data.target] if isinstance(data, HeteroData) else data
+    y = s.y[s.train_mask]
+    counts = y.sum(0) if y.dim() > 1 else torch.bincount(y, minlength=data.num_classes)
+    return pd.DataFrame({"class": range(len(counts)), "train_nodes": counts.long().numpy()})
+
+
+def schema_figure(data: HeteroData, ax=None):
+    """The heterogeneous schema as a graph of node types (matplotlib)."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(5, 4))[1]
+    types = data.node_types
+    angle = np.linspace(0, 2 * np.pi, len(types), endpoint=False)
+    pos = {t: (np.cos(a), np.sin(a)) for t, a in zip(types, angle)}
+    for src, rel, dst in data.edge_types:
+        (x0, y0), (x1, y1) = pos[src], pos[dst]
+        if src == dst:
+            ax.add_patch(plt.Circle((x0 * 1.15, y0 * 1.15), 0.15, fill=False, color="grey"))
+            continue
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "->", "color": "grey", "shrinkA": 18, "shrinkB": 18})
+    for t, (x, y) in pos.items():
+        color = "tab:red" if t == getattr(data, "target", None) else "tab:blue"
+        ax.scatter([x], [y], s=1200, color=color, alpha=0.3)
+        ax.text(x, y, f"{t}\n{data[t].num_nodes}", ha="center", va="center")
+    ax.set_axis_off()
+    ax.set_title(f"{data.name}: {len(types)} node types, {len(data.edge_types)} relations")
+    return ax
+
+
+def accuracy_bars(df: pd.DataFrame, x: str = "method", color: str | None = None, title: str = ""):
+    """Plotly bars of ``mean`` with ``std`` error bars (fractions shown as %)."""
+    import plotly.express as px
+
+    d = df.assign(accuracy=100 * df["mean"], error=100 * df["std"])
+    return px.bar(d, x=x, y="accuracy", error_y="error", color=color, barmode="group", title=title)
+
+
+def tsne_points(condensed, data: Data, sample: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """2-d t-SNE of original nodes (a class-stratified-by-chance sample) and condensed
+    nodes together, in the feature space both share."""
+    from sklearn.manifold import TSNE
+
+    gen = torch.Generator().manual_seed(seed)
+    idx = torch.randperm(data.num_nodes, generator=gen)[:sample]
+    g = condensed.graph
+    y_syn = g.y.argmax(-1) if g.y.dim() > 1 else g.y
+    x = torch.cat([data.x[idx], g.x]).float().numpy()
+    xy = TSNE(n_components=2, random_state=seed, init="pca", perplexity=min(30, len(x) - 1)).fit_transform(x)
+    kind = ["original"] * len(idx) + ["condensed"] * g.num_nodes
+    label = torch.cat([data.y[idx], y_syn]).numpy()
+    return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "kind": kind, "label": label.astype(str)})
+
+
+def tsne_figure(points: pd.DataFrame, title: str = ""):
+    """Plotly scatter of :func:`tsne_points`, condensed nodes large and outlined."""
+    import plotly.express as px
+
+    fig = px.scatter(points, x="x", y="y", color="label", symbol="kind", size=np.where(points["kind"] == "condensed", 12, 4),
+                     symbol_map={"original": "circle", "condensed": "diamond"}, title=title, opacity=0.8)
+    fig.update_traces(marker_line_width=0)
+    return fig
