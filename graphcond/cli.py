@@ -92,6 +92,27 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _notebooks(args) -> int:
+    from .methods.base import parse_value
+    from .notebook_runs import NOTEBOOK_DIR, run_grid
+
+    grid = {}
+    for item in args.grid:
+        key, _, values = item.partition("=")
+        if not values:
+            raise ValueError(f"--grid expects KEY=V1,V2,..., got {item!r}")
+        grid[key] = [parse_value(v) for v in values.split(",")]
+    grid.setdefault("quick", [not args.full])
+    names = args.notebook or sorted(p.name for p in NOTEBOOK_DIR.glob("[0-9]*.ipynb"))
+    paths = [n if "/" in n else NOTEBOOK_DIR / (n if n.endswith(".ipynb") else n + ".ipynb") for n in names]
+    report = run_grid(paths, grid, args.out, kernel=args.kernel, progress=not args.no_progress)
+    print(f"executed {len(report.executed)}, skipped {len(report.skipped)} (already finished), failed {len(report.failed)}")
+    for name, why in report.failed.items():
+        print(f"FAILED {name}: {why}")
+    print(f"results: {args.out}/results.csv ({len(report.results)} rows); executed notebooks and .html exports in {args.out}/")
+    return 1 if report.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="graphcond", description="Graph condensation workbench")
     sub = p.add_subparsers(dest="command", required=True)
@@ -127,6 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="training setting")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(func=_evaluate)
+
+    nb = sub.add_parser("notebooks", help="run the notebook series")
+    nbsub = nb.add_subparsers(dest="action", required=True)
+    r = nbsub.add_parser("run", help="execute notebooks over a parameter grid with papermill")
+    r.add_argument("--notebook", action="append", help="notebook name or path (default: the whole series)")
+    r.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2", help="parameter values to sweep")
+    r.add_argument("--out", default="runs/notebooks")
+    r.add_argument("--full", action="store_true", help="full mode (quick=False): the published settings")
+    r.add_argument("--kernel", help="Jupyter kernel name (default: the notebook's)")
+    r.add_argument("--no-progress", action="store_true")
+    r.set_defaults(func=_notebooks)
     return p
 
 

@@ -31,8 +31,12 @@ def grid_points(grid: dict[str, list]) -> list[dict]:
 
 
 def run_name(params: dict) -> str:
-    """A file-system-safe name made of the parameters, e.g. ``dataset=cora,seed=0``."""
-    text = ",".join(f"{k}={v}" for k, v in params.items()) or "default"
+    """A file-system-safe name made of the parameters, e.g. ``dataset=cora,methods=random+kcenter``."""
+
+    def show(v):
+        return "+".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+
+    text = ",".join(f"{k}={show(v)}" for k, v in params.items()) or "default"
     return "".join(c if c.isalnum() or c in "=,.-_" else "_" for c in text)
 
 

@@ -49,11 +49,15 @@ class Explorer:
         kw = dict(model=self.model.value, runs=self.runs, seed=self.seed.value, **self.train)
         ours, whole = evaluate(c, data, **kw), evaluate(condense(data, "whole"), data, **kw)
         points = viz.tsne_points(c, data, sample=600, seed=self.seed.value)
-        self.result = {"condensed": ours, "whole": whole, "graph": c, "tsne": points}
+        figures = [
+            viz.accuracy_bars(summaries([whole, ours]), title=f"{data.name}: {c.meta['counts']['condensed_target_nodes']} nodes"),
+            viz.tsne_figure(points, title="t-SNE: original vs condensed nodes"),
+        ]
+        self.result = {"condensed": ours, "whole": whole, "graph": c, "tsne": points, "figures": figures}
         self.output.clear_output(wait=True)
         with self.output:
-            display(viz.accuracy_bars(summaries([whole, ours]), title=f"{data.name}: {c.meta['counts']['condensed_target_nodes']} nodes"))
-            display(viz.tsne_figure(points, title="t-SNE: original vs condensed nodes"))
+            for fig in figures:
+                display(fig)
         return self.result
 
     def _ipython_display_(self):
