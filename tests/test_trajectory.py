@@ -1,0 +1,256 @@
+"""Trajectory matching (SFGC, GEOM): difficulty, pacing, expert buffer, student, methods."""
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+import torch
+from torch_geometric.data import Data
+
+from graphcond import CondensationError, condense, evaluate
+from graphcond.methods.trajectory.buffer import ExpertSpec, expert_buffer, flat_params
+from graphcond.methods.trajectory.difficulty import (
+    curriculum_order,
+    neighbourhood_entropy,
+    nodes_at,
+    pacing,
+    training_difficulty,
+)
+from graphcond.methods.trajectory.student import matching_loss, reference_unroll, split, unroll
+
+
+@pytest.fixture(autouse=True)
+def _one_thread_and_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRAPHCOND_CACHE", str(tmp_path / "cache"))
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def toy_graph(n_per_class: int = 12, classes: int = 3, dim: int = 8, seed: int = 0) -> Data:
+    """Clustered features, mostly intra-class edges, train/val/test split."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(classes).repeat_interleave(n_per_class)
+    n = y.numel()
+    centres = torch.randn(classes, dim, generator=g) * 2
+    x = (centres[y] + torch.randn(n, dim, generator=g)).relu()
+    src, dst = [], []
+    for i in range(n):
+        for j in range(i + 1, n):
+            p = 0.3 if y[i] == y[j] else 0.02
+            if torch.rand(1, generator=g).item() < p:
+                src += [i, j]
+                dst += [j, i]
+    perm = torch.randperm(n, generator=g)
+    train, val, test = (torch.zeros(n, dtype=torch.bool) for _ in range(3))
+    for c in range(classes):
+        members = perm[y[perm] == c]
+        train[members[:6]] = True
+        val[members[6:9]] = True
+        test[members[9:]] = True
+    data = Data(x=x, edge_index=torch.tensor([src, dst]), y=y, train_mask=train, val_mask=val, test_mask=test)
+    data.num_classes, data.name, data.source_hash, data.multilabel = classes, "toy", f"toy{seed}", False
+    return data
+
+
+# ---------------------------------------------------------------- difficulty and pacing
+
+
+def test_entropy_hand_computed():
+    # star: centre 0 with leaves 1,2,3; labels 0,0,1,2; node 4 isolated with label 1
+    ei = torch.tensor([[0, 1, 0, 2, 0, 3], [1, 0, 2, 0, 3, 0]])
+    y = torch.tensor([0, 0, 1, 2, 1])
+    ent = neighbourhood_entropy(ei, y, torch.ones(5, dtype=torch.bool), 3)
+    # centre: {0,0,1,2} -> p = (1/2, 1/4, 1/4)
+    centre = -(0.5 * math.log(0.5) + 2 * 0.25 * math.log(0.25))
+    # leaf 1: {0 (itself), 0} -> 0; leaf 2: {1, 0} -> ln 2; leaf 3: {2, 0} -> ln 2; isolated: 0
+    expected = [centre, 0.0, math.log(2), math.log(2), 0.0]
+    assert ent.tolist() == pytest.approx(expected, abs=1e-6)
+    # only node 0's label known: leaf 2 sees {0} (its own label hidden) -> 0
+    known = torch.tensor([True, False, False, False, False])
+    assert neighbourhood_entropy(ei, y, known, 3).tolist() == pytest.approx([0.0] * 5, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "name,lam,T,expected",
+    [
+        ("linear", 0.5, 100, [0.5, 0.75, 1.0, 1.0]),
+        ("root", 0.5, 100, [0.5, math.sqrt(0.25 + 0.75 * 0.5), 1.0, 1.0]),
+        ("geom", 0.25, 100, [0.25, 0.5, 1.0, 1.0]),
+    ],
+)
+def test_pacing_values(name, lam, T, expected):
+    got = [pacing(name, t, lam, T) for t in (0, T / 2, T, 3 * T)]
+    assert got == pytest.approx(expected, abs=1e-9)
+
+
+def test_pacing_selects_easiest_first():
+    order = torch.tensor([5, 3, 9, 1])
+    assert nodes_at(order, "linear", 0, 0.5, 10).tolist() == [5, 3]
+    assert nodes_at(order, "linear", 10, 0.5, 10).tolist() == [5, 3, 9, 1]
+    with pytest.raises(ValueError):
+        pacing("cubic", 1, 0.5, 10)
+
+
+def test_difficulty_reads_training_labels_only():
+    data = toy_graph()
+    train_only, leaky = training_difficulty(data), training_difficulty(data, leaky=True)
+    changed = data.clone()
+    test_nodes = changed.test_mask.nonzero().view(-1)
+    # relabel every test node that touches a training node
+    src, dst = changed.edge_index
+    touched = torch.unique(dst[changed.train_mask[src] & changed.test_mask[dst]])
+    assert touched.numel() > 0 and bool(torch.isin(touched, test_nodes).all())
+    changed.y[touched] = (changed.y[touched] + 1) % 3
+    train = data.train_mask
+    assert torch.equal(training_difficulty(changed)[train], train_only[train])
+    assert torch.equal(curriculum_order(changed), curriculum_order(data))
+    assert not torch.equal(training_difficulty(changed, leaky=True)[train], leaky[train])
+
+
+# ---------------------------------------------------------------- buffer
+
+
+def test_buffer_cache_reuse_resume_and_copies():
+    data = toy_graph()
+    spec = ExpertSpec(teacher_lr=0.05, teacher_epochs=40, hidden=16, curriculum=True, pacing="linear", lam=0.5,
+                      T=20, save_every=5, keep_epochs=30, store_dtype="float32")
+    first = expert_buffer(data, spec, 2, progress=False)
+    assert first.trained == 2 and first.disk_bytes > 0
+    again = expert_buffer(data, spec, 2, progress=False)
+    assert again.trained == 0 and again.folder == first.folder
+    e0 = again.load(0)
+    ck = e0["checkpoints"]
+    assert ck.shape == (spec.num_checkpoints, sum(math.prod(s) for s in again.shapes)) == (7, 8 * 16 + 16 + 16 * 3 + 3)
+    # every stored checkpoint is its own copy: consecutive checkpoints differ, and differ from the end
+    assert all(not torch.equal(ck[i], ck[i + 1]) for i in range(len(ck) - 1))
+    assert not torch.equal(ck[-1], e0["final"])
+    # different experts differ (re-initialised per expert)
+    assert not torch.equal(ck[0], again.load(1)["checkpoints"][0])
+    # interrupted run: a missing expert is retrained alone, identically (deterministic)
+    os.remove(again.paths[1])
+    resumed = expert_buffer(data, spec, 3, progress=False)
+    assert resumed.trained == 2
+    assert torch.equal(resumed.load(0)["checkpoints"], ck)
+    # another schedule is another buffer
+    assert expert_buffer(data, ExpertSpec(**{**spec.__dict__, "curriculum": False}), 1, progress=False).folder != first.folder
+
+
+def test_flat_params_is_a_copy():
+    lin = torch.nn.Linear(3, 2)
+    snap = flat_params(lin)
+    with torch.no_grad():
+        lin.weight.add_(1.0)
+    assert not torch.equal(snap, flat_params(lin))
+
+
+# ---------------------------------------------------------------- student and loss
+
+
+def test_matching_loss_zero_when_student_is_target():
+    start = [torch.randn(4, 3), torch.randn(4)]
+    target = [torch.randn(4, 3), torch.randn(4)]
+    assert float(matching_loss(target, start, target)) == 0.0
+    assert float(matching_loss(target, start, target, squared=False)) == 0.0
+    assert float(matching_loss(start, start, target)) == pytest.approx(1.0)
+
+
+def test_fast_unroll_matches_autograd_reference():
+    torch.manual_seed(0)
+    shapes = [(16, 10), (16,), (3, 16), (3,)]
+    theta = torch.randn(sum(math.prod(s) for s in shapes)) * 0.3
+    x = torch.randn(6, 10, requires_grad=True)
+    y = torch.softmax(torch.randn(6, 3), 1)
+    lr = torch.tensor(0.5, requires_grad=True)
+    fast = unroll(x, y, theta, shapes, lr, 15)
+    ref = reference_unroll(x, y, theta, shapes, lr, 15)
+    for a, b in zip(fast, ref):
+        assert torch.allclose(a, b, atol=1e-5)
+    ga = torch.autograd.grad(sum((t**2).sum() for t in fast), [x, lr])
+    gb = torch.autograd.grad(sum((t**2).sum() for t in ref), [x, lr])
+    for a, b in zip(ga, gb):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-5)
+    seg = unroll(x, y, theta, shapes, lr, 15, segment=4)
+    gs = torch.autograd.grad(sum((t**2).sum() for t in seg), [x, lr])
+    for a, b in zip(ga, gs):
+        assert torch.allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert [t.shape for t in split(theta, shapes)] == [torch.Size(s) for s in shapes]
+
+
+# ---------------------------------------------------------------- methods on a toy graph
+
+TOY = dict(num_experts=2, teacher_lr=0.05, teacher_epochs=60, hidden=16, T=30, window_start=5, window_max=20,
+           expert_epochs=20, syn_steps=20, iterations=6, eval_every=3, eval_epochs=30, lr_feat=1e-2)
+
+
+@pytest.mark.parametrize("method", ["sfgc", "geom"])
+def test_methods_on_toy_graph(method):
+    data = toy_graph()
+    c = condense(data, method, rate=0.5, seed=0, progress=False, device="cpu", **TOY)
+    g = c.graph
+    assert g.num_nodes == 9 and g.x.shape == (9, 8) and g.edge_index.shape == (2, 0)
+    if method == "geom":
+        assert g.y.dtype == torch.float32 and g.y.shape == (9, 3)
+        assert torch.allclose(g.y.sum(1), torch.ones(9), atol=1e-5)
+    else:
+        assert g.y.dtype == torch.long and g.y.bincount().tolist() == [3, 3, 3]
+    assert c.meta["config"]["curriculum"] == (method == "geom")
+    res = evaluate(c, data, runs=1, device="cpu", epochs=20)
+    assert 0.0 <= res.mean <= 1.0
+
+
+def test_ablation_switches():
+    data = toy_graph()
+    hard = condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, "soft_labels": False})
+    assert hard.graph.y.dtype == torch.long
+    # same seed, same settings: the same condensed graph (deterministic)
+    again = condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, "soft_labels": False})
+    assert torch.equal(hard.graph.x, again.graph.x)
+    from graphcond.methods.base import get_method, resolve_config
+
+    m = get_method("geom")(resolve_config(get_method("geom"), "toy", None, False, {**TOY, "window_growth": 2.0}))
+    assert [m._window(i) for i in (0, 5, 100)] == [5, 15, 20]
+    m.config.expanding = False
+    assert m._window(0) == 20
+
+
+def test_nan_loss_raises():
+    data = toy_graph()
+    with pytest.raises(CondensationError, match="non-finite"):
+        condense(data, "sfgc", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, "lr_student": float("nan")})
+
+
+def test_window_must_fit_teacher():
+    with pytest.raises(ValueError, match="teacher_epochs"):
+        condense(toy_graph(), "geom", rate=0.5, progress=False, device="cpu", **{**TOY, "expert_epochs": 200})
+
+
+def test_presets_resolve():
+    from graphcond.methods.base import get_method, resolve_config
+
+    geom = resolve_config(get_method("geom"), "cora", 0.5, False, {})
+    assert (geom.teacher_lr, geom.teacher_epochs, geom.pacing, geom.lam, geom.T) == (0.4, 3000, "geom", 0.75, 1500)
+    assert (geom.window_start, geom.window_max, geom.expert_epochs, geom.syn_steps, geom.iterations) == (50, 200, 1400, 2500, 200)
+    assert geom.soft_labels and geom.kee and geom.curriculum and geom.expanding
+    cite = resolve_config(get_method("geom"), "citeseer", 1.0, False, {})
+    assert (cite.window_start, cite.window_max, cite.syn_steps, cite.lr_feat, cite.lr_student, cite.soft_labels) == (1, 20, 400, 5e-4, 0.6, False)
+    sfgc = resolve_config(get_method("sfgc"), "cora", 0.25, True, {"kee": True})
+    assert not sfgc.curriculum and not sfgc.expanding and not sfgc.soft_labels and sfgc.kee and sfgc.num_experts == 2
+
+
+# ---------------------------------------------------------------- real data
+
+
+@pytest.mark.realdata
+def test_quick_geom_beats_random_on_cora(cora):
+    """Quick GEOM (2 short experts, 30 iterations) at rate 0.5 (70 nodes) against the
+    Random coreset, both evaluated with the same 5 GCN runs and settings."""
+    geom = condense(cora, "geom", rate=0.5, quick=True, seed=0, progress=False, device="cpu")
+    rand = condense(cora, "random", rate=0.5, seed=0, progress=False, device="cpu")
+    assert geom.graph.num_nodes == rand.graph.num_nodes == 70
+    g = evaluate(geom, cora, runs=5, device="cpu", epochs=300)
+    r = evaluate(rand, cora, runs=5, device="cpu", epochs=300)
+    print(f"quick GEOM {g.mean:.4f} ± {g.std:.4f}  random {r.mean:.4f} ± {r.std:.4f}")
+    assert g.mean > r.mean
