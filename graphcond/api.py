@@ -70,8 +70,9 @@ def condense(
     config = resolve_config(cls, data.name, budget.rate if budget else None, quick, overrides)
     dev = resolve_device(device)
     seed_everything(seed)
+    runner = cls(config)
     with measure(dev) as m:
-        graph = cls(config).run(data, budget, seed, dev, progress)
+        graph = runner.run(data, budget, seed, dev, progress)
     _check_finite(graph)
     for key in ("num_classes", "multilabel", "target"):
         if key in data:
@@ -92,5 +93,6 @@ def condense(
         "device": str(dev),
         "timings": {"condense_s": round(m.seconds, 3), "condense_peak_mb": round(m.peak_mb, 1)},
         "library_version": __version__,
+        "info": getattr(runner, "info", {}),
     }
     return Condensed(graph, meta)

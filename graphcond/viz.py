@@ -24,6 +24,15 @@ def edge_homophily(data: Data) -> float:
     return (data.y[src] == data.y[dst]).float().mean().item()
 
 
+def node_homophily(data: Data) -> torch.Tensor:
+    """Per node, the share of its neighbours with its own label (NaN for isolated nodes).
+    An analysis statistic over all labels; condensation never reads it."""
+    src, dst = data.edge_index
+    same = torch.zeros(data.num_nodes).index_add_(0, dst, (data.y[src] == data.y[dst]).float())
+    deg = torch.zeros(data.num_nodes).index_add_(0, dst, torch.ones(dst.numel()))
+    return same / deg
+
+
 def graph_summary(data: Data | HeteroData) -> dict:
     """Sizes, classes and (homogeneous) homophily of a loaded dataset."""
     if isinstance(data, HeteroData):

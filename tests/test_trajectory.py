@@ -211,9 +211,9 @@ def test_ablation_switches():
     from graphcond.methods.base import get_method, resolve_config
 
     m = get_method("geom")(resolve_config(get_method("geom"), "toy", None, False, {**TOY, "window_growth": 2.0}))
-    assert [m._window(i) for i in (0, 5, 100)] == [5, 15, 20]
+    assert [m.window(i) for i in (0, 5, 100)] == [5, 15, 20]
     m.config.expanding = False
-    assert m._window(0) == 20
+    assert m.window(0) == 20
 
 
 def test_nan_loss_raises():

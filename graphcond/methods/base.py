@@ -43,6 +43,7 @@ class Method:
 
     def __init__(self, config=None):
         self.config = config if config is not None else self.Config()
+        self.info: dict = {}  # diagnostics of the last run (JSON-friendly), kept in the file's metadata
 
     def run(self, data: Data | HeteroData, budget: Budget, seed: int, device, progress: bool):
         """Return the condensed PyG graph (``Data``/``HeteroData``)."""

@@ -38,7 +38,7 @@ def dropout(x: Tensor, p: float, training: bool) -> Tensor:
     if not training or p == 0:
         return x
     vals = F.dropout(x.values(), p, True)
-    return torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), vals, x.shape)
+    return torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), vals, x.shape, check_invariants=False)
 
 
 class _Stack(nn.Module):

@@ -99,7 +99,8 @@ def _identity_forward(x, params):
 
 
 class _TrajectoryMatching(Method):
-    def _window(self, it: int) -> float:
+    def window(self, it: int) -> float:
+        """Upper bound U(it) of the start epoch: expanding min(U_s + growth * it, U_max), or U_max."""
         c = self.config
         if not c.expanding:
             return c.window_max
@@ -185,7 +186,7 @@ class _TrajectoryMatching(Method):
         t0 = time.perf_counter()
         bar = tqdm(range(1, c.iterations + 1), desc=f"{self.name} ({data.name})", disable=not progress, leave=False)
         for it in bar:
-            upper = max(1, int(self._window(it - 1)))
+            upper = max(1, int(self.window(it - 1)))
             e = int(torch.randint(len(buf), (1,), generator=gen))
             start_idx = int(torch.randint(upper, (1,), generator=gen)) // se
             traj = buf.load(e)["checkpoints"]
