@@ -6,6 +6,7 @@ Example:
     ['herding', 'kcenter', 'random']
 """
 from . import coreset  # noqa: F401  (registers random, herding, kcenter, whole)
+from . import gradient  # noqa: F401  (registers gcond, gcondx, dcgraph)
 from . import trajectory  # noqa: F401  (registers sfgc, geom)
 from .base import Method, get_method, method_names, register_method
 

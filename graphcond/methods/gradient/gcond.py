@@ -1,0 +1,248 @@
+"""GCond, GCond-X and DC-Graph: three configurations of one gradient-matching loop.
+
+Per epoch a fresh relay model (GCond: SGC or GCN, dropout 0) is drawn; then
+``outer_loop`` times: real per-class gradients (:mod:`.real_gradients`), synthetic
+per-class gradients on ``(X', A' = PGE(X'))`` with the graph kept for the second
+derivative, the class-weighted matching loss (:mod:`.matching`), one step of the
+structure (``epoch % (e1 + e2) < e1``, GCond: 10 of every 50 epochs) or else of the
+features; then ``inner_loop`` relay training steps on the detached synthetic graph.
+At the end the learned adjacency is sparsified (entries below ``threshold`` dropped).
+
+- ``gcond``:  learned structure (PGE), real gradients on the real graph;
+- ``gcondx``: features only, identity adjacency, real gradients on the real graph;
+- ``dcgraph``: features only, identity adjacency, real edges removed too.
+
+Hooks for variants (SR-GM): subclass :class:`GradientMatching` and override
+``extra_loss(state)`` (a term added to the matching loss, differentiable w.r.t. the
+synthetic features/structure; ``state`` holds the synthetic graph, the relay model and
+its parameters) and/or ``transform_feature_grad(grad, state)`` (applied to the
+gradient of the synthetic features before the optimiser step).
+
+Intermediate selection (``select_every > 0``) keeps the synthetic graph whose GCN has
+the best accuracy on the ORIGINAL graph's validation nodes; test nodes are never read.
+
+Example:
+    >>> from graphcond import condense, load_dataset
+    >>> c = condense(load_dataset("cora"), "gcond", rate=0.5, quick=True)   # doctest: +SKIP
+    >>> c.graph.num_nodes                                                    # doctest: +SKIP
+    70
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch_geometric.data import Data
+from tqdm.auto import tqdm
+
+from ...budget import Budget, class_ids
+from ...models import normalize_dense
+from ...training import TrainConfig, fit
+from ..base import Method, register_method
+from ..selection import select_per_class
+from .matching import build_relay, class_gradients, match_loss, per_class_losses
+from .real_gradients import FullBatchGradients, SampledGradients
+from .structure import PGE, NoStructure, sparsify
+
+SAMPLED_ABOVE = 50_000  # ``real_gradients="auto"``: sampled mini-batches above this many nodes
+
+
+@dataclass
+class GradientMatchingConfig:
+    """Settings (defaults: GCond's ``train_gcond_transduct.py`` / Cora script).
+
+    ``relay``/``nlayers``/``hidden``: relay model; ``epochs``, ``outer_loop``,
+    ``inner_loop``: the loops; ``lr_feat``/``lr_adj``/``lr_model``: Adam learning
+    rates; ``e1``/``e2``: structure steps then feature steps per cycle; ``pge_hidden``
+    /``pge_layers``: the PGE; ``threshold``: sparsification of the final adjacency;
+    ``real_gradients``: ``"full"``, ``"sampled"`` or ``"auto"``; ``fanouts``/
+    ``batch_size``: the sampler; ``select_every``/``select_epochs``: validation-based
+    intermediate selection (0 = off, return the last graph).
+    """
+
+    relay: str = "sgc"
+    nlayers: int = 2
+    hidden: int = 256
+    epochs: int = 600
+    outer_loop: int = 20
+    inner_loop: int = 15
+    lr_feat: float = 1e-4
+    lr_adj: float = 1e-4
+    lr_model: float = 0.01
+    e1: int = 10
+    e2: int = 40
+    pge_hidden: int = 128
+    pge_layers: int = 3
+    threshold: float = 0.05
+    real_gradients: str = "auto"
+    fanouts: list = field(default_factory=lambda: [10, 5])
+    batch_size: int = 256
+    select_every: int = 0
+    select_epochs: int = 300
+    source: str = ""
+
+
+@dataclass
+class MatchState:
+    """What the hooks see at one outer step."""
+
+    epoch: int
+    outer: int
+    feat: Tensor  # synthetic features (leaf, requires grad)
+    adj: Tensor  # synthetic adjacency (differentiable w.r.t. feat / structure)
+    op: Tensor | None  # the relay's normalised operator of ``adj``
+    labels: Tensor
+    model: nn.Module
+    params: list
+    update_structure: bool
+    extra: dict = field(default_factory=dict)
+
+
+class GradientMatching(Method):
+    """The shared matching core; subclasses pick the structure and the real gradients."""
+
+    Config = GradientMatchingConfig
+    learn_structure: bool = True
+    real_structure: bool = True
+
+    # ---- hooks ---------------------------------------------------------------------
+    def extra_loss(self, state: MatchState) -> Tensor | None:
+        """An extra term added to the matching loss (none by default)."""
+        return None
+
+    def transform_feature_grad(self, grad: Tensor, state: MatchState) -> Tensor:
+        """Transform the synthetic-feature gradient before the step (identity by default)."""
+        return grad
+
+    # ---- pieces ----------------------------------------------------------------------
+    def real_provider(self, data: Data, device, gen: torch.Generator):
+        cfg = self.config
+        mode = cfg.real_gradients
+        if mode == "auto":
+            mode = "sampled" if data.num_nodes > SAMPLED_ABOVE else "full"
+        if mode == "full":
+            return FullBatchGradients(data, cfg.relay, cfg.nlayers, self.real_structure, device)
+        if mode == "sampled":
+            return SampledGradients(data, cfg.fanouts, cfg.batch_size, self.real_structure, device, gen)
+        raise ValueError(f"real_gradients must be 'full', 'sampled' or 'auto', got {mode!r}")
+
+    def make_structure(self, in_dim: int) -> nn.Module:
+        if self.learn_structure:
+            return PGE(in_dim, self.config.pge_hidden, self.config.pge_layers)
+        return NoStructure()
+
+    def to_graph(self, feat: Tensor, structure: nn.Module, labels: Tensor) -> Data:
+        adj = structure.inference(feat.detach())
+        ei, ew = sparsify(adj, self.config.threshold) if self.learn_structure else (
+            torch.empty(2, 0, dtype=torch.long), torch.empty(0))
+        g = Data(x=feat.detach().cpu().clone(), y=labels.cpu().long(), edge_index=ei.cpu(),
+                 num_nodes=feat.size(0))
+        if self.learn_structure:
+            g.edge_weight = ew.cpu()
+        return g
+
+    # ---- the loop ----------------------------------------------------------------------
+    def run(self, data: Data, budget: Budget, seed: int, device, progress: bool) -> Data:
+        cfg = self.config
+        if cfg.relay not in ("sgc", "gcn"):
+            raise ValueError(f"relay must be 'sgc' or 'gcn', got {cfg.relay!r}")
+        gen = torch.Generator().manual_seed(seed)
+        train = data.train_mask.nonzero().view(-1)
+        if data.y.dim() != 1:
+            raise ValueError(f"{self.name} needs single-label classes (y of one dimension)")
+        ids_all = class_ids(data.y)
+        nodes = select_per_class("random", data.x, ids_all[train], train, budget.per_class, gen)
+        labels = ids_all[nodes].to(device)
+        feat = data.x[nodes].to_dense().float().clone().to(device).requires_grad_(True)
+        classes = sorted(budget.per_class)
+        groups = [(labels == c).nonzero().view(-1) for c in classes]
+        top = max(budget.per_class.values())
+        coeff = [budget.per_class[c] / top for c in classes]
+
+        provider = self.real_provider(data, device, gen)
+        if provider.classes != classes:
+            raise ValueError("the real training classes and the budget's classes differ")
+        structure = self.make_structure(feat.size(1)).to(device)
+        opt_feat = torch.optim.Adam([feat], lr=cfg.lr_feat)
+        opt_adj = torch.optim.Adam(structure.parameters(), lr=cfg.lr_adj) if self.learn_structure else None
+        num_classes = int(data.num_classes)
+
+        best_val, best_graph = -1.0, None
+        bar = tqdm(range(cfg.epochs), disable=not progress, desc=self.name, leave=False)
+        for epoch in bar:
+            model = build_relay(cfg.relay, feat.size(1), num_classes, cfg.hidden, cfg.nlayers).to(device)
+            params = [p for p in model.parameters()]
+            opt_model = torch.optim.Adam(params, lr=cfg.lr_model)
+            update_structure = self.learn_structure and epoch % max(cfg.e1 + cfg.e2, 1) < cfg.e1
+            total = 0.0
+            for ol in range(cfg.outer_loop):
+                adj = structure(feat)
+                op = normalize_dense(adj, model.norm)
+                g_real = provider(model)
+                logits = model(feat, op)
+                g_syn = class_gradients(per_class_losses(logits, labels, groups), params, create_graph=True)
+                loss = sum((w * match_loss(gs, gr) for w, gs, gr in zip(coeff, g_syn, g_real)), feat.new_zeros(()))
+                state = MatchState(epoch, ol, feat, adj, op, labels, model, params, update_structure)
+                extra = self.extra_loss(state)
+                if extra is not None:
+                    loss = loss + extra
+                if not torch.isfinite(loss):
+                    from ...api import CondensationError
+
+                    raise CondensationError(
+                        f"{self.name}: the matching loss became {loss.item()} at epoch {epoch}, outer step {ol}; "
+                        "lower lr_feat/lr_adj"
+                    )
+                total += loss.item()
+                if update_structure:
+                    sparams = list(structure.parameters())
+                    for p, g in zip(sparams, torch.autograd.grad(loss, sparams)):
+                        p.grad = g
+                    opt_adj.step()
+                else:
+                    (g,) = torch.autograd.grad(loss, [feat])
+                    feat.grad = self.transform_feature_grad(g, state)
+                    opt_feat.step()
+                if ol == cfg.outer_loop - 1:
+                    break
+                if cfg.inner_loop:
+                    feat_in = feat.detach()
+                    op_in = normalize_dense(structure.inference(feat_in), model.norm)
+                    for _ in range(cfg.inner_loop):
+                        opt_model.zero_grad()
+                        F.cross_entropy(model(feat_in, op_in), labels).backward()
+                        opt_model.step()
+            if not torch.isfinite(feat).all():
+                from ...api import CondensationError
+
+                raise CondensationError(f"{self.name}: synthetic features became non-finite at epoch {epoch}")
+            bar.set_postfix(loss=f"{total / cfg.outer_loop:.4f}")
+            if cfg.select_every and ((epoch + 1) % cfg.select_every == 0 or epoch == cfg.epochs - 1):
+                graph = self.to_graph(feat, structure, labels)
+                res = fit(graph, data, TrainConfig(epochs=cfg.select_epochs), device, seed)
+                if res.val > best_val:  # validation of the ORIGINAL graph only
+                    best_val, best_graph = res.val, graph
+        if best_graph is not None:
+            best_graph.selected_val = torch.tensor(best_val)
+            return best_graph
+        return self.to_graph(feat, structure, labels)
+
+
+@register_method
+class GCond(GradientMatching):
+    name, summary = "gcond", "GCond: gradient matching with a learned structure (PGE)"
+    learn_structure, real_structure = True, True
+
+
+@register_method
+class GCondX(GradientMatching):
+    name, summary = "gcondx", "GCond-X: gradient matching of features only (identity adjacency)"
+    learn_structure, real_structure = False, True
+
+
+@register_method
+class DCGraph(GradientMatching):
+    name, summary = "dcgraph", "DC-Graph: structure-free gradient matching (real edges removed too)"
+    learn_structure, real_structure = False, False
