@@ -79,6 +79,9 @@ def run_grid(
 
     out = Path(out)
     report = GridReport()
+    for var in ("GRAPHCOND_DATA", "GRAPHCOND_CACHE"):  # kernels run in notebooks/: make paths absolute
+        if os.environ.get(var):
+            os.environ[var] = str(Path(os.environ[var]).expanduser().resolve())
     for nb in map(Path, notebooks):
         if not nb.is_file():
             raise FileNotFoundError(f"no notebook {nb}")
