@@ -77,9 +77,9 @@ def run_grid(
     """Execute each notebook for each grid point into ``out``; see the module docstring."""
     import papermill as pm
 
-    out = Path(out)
+    out = Path(out).resolve()  # kernels run in notebooks/
     report = GridReport()
-    for var in ("GRAPHCOND_DATA", "GRAPHCOND_CACHE"):  # kernels run in notebooks/: make paths absolute
+    for var in ("GRAPHCOND_DATA", "GRAPHCOND_CACHE"):
         if os.environ.get(var):
             os.environ[var] = str(Path(os.environ[var]).expanduser().resolve())
     for nb in map(Path, notebooks):

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import plotly.io as pio
 import torch
 from torch_geometric.data import Data, HeteroData
 from torch_geometric.utils import degree
+
+# Figures carry both plotly's own output (JupyterLab) and embedded HTML, so the HTML
+# exports of executed notebooks show them too.
+pio.renderers.default = "plotly_mimetype+notebook"
 
 
 def edge_homophily(data: Data) -> float:
