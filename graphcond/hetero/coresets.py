@@ -1,5 +1,9 @@
-"""Heterogeneous coreset baseline ``random-hg``: target nodes at random per class (class
-ids as in the budget; multi-label rows by distinct label vector), other types by the
+"""Heterogeneous coreset baselines ``random-hg``, ``herding-hg`` and ``kcenter-hg``:
+target nodes per class (class ids as in the budget; multi-label rows by distinct label
+vector) at random, or by herding / K-Center (``graphcond.methods.selection``) on the
+embeddings of a SeHGNN trained on the whole graph's training nodes
+(:func:`~graphcond.hetero.sehgnn.sehgnn_embeddings`: ``epochs`` and ``model_seed``
+config fields; the model seed defaults to the condensation seed); other types by the
 same rule as FreeHGC (PPR fathers, hyper-node leaves; ``others="freehgc"``) or
 ``int(r * N)`` random nodes per type with induced edges (``others="random"``).
 
@@ -20,7 +24,9 @@ from ..budget import Budget, class_ids
 from ..methods.base import Method, register_method
 from ..methods.selection import select_per_class
 from .freehgc import FreeHGCConfig, condense_others
+from ..training import TrainConfig
 from .metapaths import default_hops, enumerate_metapaths
+from .sehgnn import sehgnn_embeddings
 
 
 @dataclass
@@ -29,21 +35,59 @@ class RandomHGConfig:
     hops: int | None = None
 
 
+@dataclass
+class EmbeddingHGConfig(RandomHGConfig):
+    epochs: int = 500  # SeHGNN trained on the whole graph for the embeddings
+    model_seed: int | None = None  # None: the condensation seed
+
+
+def _condense_around(data, targets, budget: Budget, cfg_in, gen):
+    cfg = FreeHGCConfig(hops=cfg_in.hops)
+    if cfg_in.others == "random":
+        cfg = dataclasses.replace(cfg, other_types="random")
+    hops = default_hops(getattr(data, "name", None), override=cfg.hops)
+    paths = enumerate_metapaths(data, data.target, hops)
+    return condense_others(data, targets, budget.ratio, paths, cfg, gen)
+
+
 @register_method
 class RandomHG(Method):
     name, kind, Config = "random-hg", "heterogeneous", RandomHGConfig
     summary = "target nodes at random per class; other types as FreeHGC (or at random)"
+    rule = "random"
+
+    def embeddings(self, data, train, seed, device) -> torch.Tensor:
+        return torch.zeros(int(data[data.target].num_nodes), 1)  # random needs only the row count
 
     def run(self, data, budget: Budget, seed, device, progress):
         gen = torch.Generator().manual_seed(seed)
         store = data[data.target]
         train = store.train_mask.nonzero().view(-1)
         ids = class_ids(store.y[train])
-        emb = torch.zeros(int(store.num_nodes), 1)  # random needs no embedding, only row count
-        targets = select_per_class("random", emb, ids, train, budget.per_class, gen)
-        cfg = FreeHGCConfig(hops=self.config.hops)
-        if self.config.others == "random":
-            cfg = dataclasses.replace(cfg, other_types="random")
-        hops = default_hops(getattr(data, "name", None), override=cfg.hops)
-        paths = enumerate_metapaths(data, data.target, hops)
-        return condense_others(data, targets, budget.ratio, paths, cfg, gen)
+        emb = self.embeddings(data, train, seed, device)
+        targets = select_per_class(self.rule, emb, ids, train, budget.per_class, gen)
+        return _condense_around(data, targets, budget, self.config, gen)
+
+
+class _EmbeddingHG(RandomHG):
+    Config = EmbeddingHGConfig
+
+    def embeddings(self, data, train, seed, device) -> torch.Tensor:
+        ms = seed if self.config.model_seed is None else self.config.model_seed
+        cfg = TrainConfig(model="sehgnn", epochs=self.config.epochs)
+        emb = sehgnn_embeddings(data, train, cfg, device if device is not None else torch.device("cpu"), ms)
+        full = torch.zeros(int(data[data.target].num_nodes), emb.size(1))
+        full[train] = emb
+        return full
+
+
+@register_method
+class HerdingHG(_EmbeddingHG):
+    name, rule = "herding-hg", "herding"
+    summary = "target nodes by herding on whole-graph SeHGNN embeddings; other types as FreeHGC"
+
+
+@register_method
+class KCenterHG(_EmbeddingHG):
+    name, rule = "kcenter-hg", "kcenter"
+    summary = "target nodes by K-Center on whole-graph SeHGNN embeddings; other types as FreeHGC"

@@ -153,6 +153,10 @@ class SeHGNN(nn.Module):
         self.act = nn.PReLU()
 
     def forward(self, feats: list[Tensor]) -> Tensor:
+        return self.head(self.embed(feats))
+
+    def embed(self, feats: list[Tensor]) -> Tensor:
+        """The fused representation fed to the MLP head ([n, hidden])."""
         hs = []
         for x, l1, l2 in zip(feats, self.inp, self.proj2):
             h = self.dropout(self.act(self.norm(_linear_in(x, l1))))
@@ -160,8 +164,7 @@ class SeHGNN(nn.Module):
         h = torch.stack(hs, 1)  # [n, paths, hidden]
         att = torch.softmax(self.q(h) @ self.k(h).transpose(1, 2), -1)
         h = self.gamma * (att @ self.v(h)) + h
-        h = self.fuse(self.dropout(h.flatten(1))) + _linear_in(feats[0], self.residual)
-        return self.head(h)
+        return self.fuse(self.dropout(h.flatten(1))) + _linear_in(feats[0], self.residual)
 
 
 def f1_scores(logits: Tensor, y: Tensor, multilabel: bool) -> tuple[float, float]:
@@ -263,6 +266,18 @@ def fit_sehgnn(train_graph, eval_graph, cfg: TrainConfig, device, seed: int, hop
         test_feats = [f.to(device) for f in _take(ev_feats, test_idx)]
         test, test_macro = f1_scores(model(test_feats).cpu(), y_test, multilabel)
     return HeteroFitResult(best[0], test, best[2], test_macro, best[1], model)
+
+
+def sehgnn_embeddings(graph, rows, cfg: TrainConfig, device, seed: int, hops=None) -> Tensor:
+    """Embeddings (the fused representation before the MLP head) of target ``rows`` of
+    ``graph`` from a SeHGNN trained on ``graph``'s training nodes (selected on its
+    validation nodes): the embeddings of the Herding-HG / K-Center-HG coresets."""
+    res = fit_sehgnn(graph, graph, cfg, device, seed, hops)
+    paths = enumerate_metapaths(graph, graph.target, resolve_hops(getattr(graph, "name", None), hops))
+    feats = [f.to(device) for f in propagate(graph, graph, paths, rows)]
+    res.model.eval()
+    with torch.no_grad():
+        return res.model.embed(feats).cpu()
 
 
 register_evaluator("heterogeneous", fit_sehgnn, "micro-f1")
