@@ -55,9 +55,14 @@ class DatasetSpec:
         """Whether every expected file is under ``folder``."""
         return all((folder / f).is_file() for f in self.expected_files())
 
-    def option_names(self) -> list[str]:
+    def option_defaults(self) -> dict[str, Any]:
+        """The loader's options with their defaults (then ``options`` of the spec)."""
         sig = inspect.signature(self.loader)
-        return [p for p in sig.parameters if p not in ("folder", "can_download")]
+        skip = ("folder", "can_download")
+        return {n: p.default for n, p in sig.parameters.items() if n not in skip} | self.options
+
+    def option_names(self) -> list[str]:
+        return list(self.option_defaults())
 
 
 _REGISTRY: dict[str, DatasetSpec] = {}
@@ -96,7 +101,7 @@ def load_dataset(name: str, data_dir: str | Path | None = None, **options) -> Gr
         raise ValueError(
             f"dataset {spec.name!r} takes options {spec.option_names()}, not {sorted(unknown)}"
         )
-    opts = {**spec.options, **options}
+    opts = spec.option_defaults() | options  # resolved, so results record every option
     folder, user_given = resolve_data_dir(data_dir)
     key = (spec.name, str(folder), tuple(sorted(opts.items())))
     if key not in _MEMO:

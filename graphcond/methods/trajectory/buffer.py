@@ -67,8 +67,10 @@ class ExpertSpec:
     def num_checkpoints(self) -> int:
         return min(self.keep_epochs, self.teacher_epochs) // self.save_every + 1
 
-    def key(self, source_hash: str) -> str:
-        blob = json.dumps({"format": FORMAT, "source": source_hash, **dataclasses.asdict(self)}, sort_keys=True)
+    def key(self, data) -> str:
+        """Hash of the spec, the raw files and the dataset options (e.g. feature normalisation)."""
+        source = {"source": data.source_hash, "options": getattr(data, "dataset_options", {})}
+        blob = json.dumps({"format": FORMAT, **source, **dataclasses.asdict(self)}, sort_keys=True, default=str)
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
@@ -144,7 +146,7 @@ def expert_buffer(data, spec: ExpertSpec, num_experts: int, device=None, progres
     from tqdm.auto import tqdm
 
     device = torch.device("cpu") if device is None else torch.device(device)
-    folder = cache_dir() / "trajectories" / f"{data.name}-{spec.key(data.source_hash)}"
+    folder = cache_dir() / "trajectories" / f"{data.name}-{spec.key(data)}"
     folder.mkdir(parents=True, exist_ok=True)
     meta_path = folder / "meta.json"
     if not meta_path.exists():
