@@ -74,7 +74,7 @@ def condense(
     with measure(dev) as m:
         graph = runner.run(data, budget, seed, dev, progress)
     _check_finite(graph)
-    for key in ("num_classes", "multilabel", "target"):
+    for key in ("num_classes", "multilabel", "target", "modalities"):
         if key in data:
             graph[key] = data[key]
     meta = {

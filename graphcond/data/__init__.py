@@ -6,6 +6,7 @@ Example:
     True
 """
 from . import aminer, hgb, large, planetoid, rdf  # noqa: F401  (register the loaders)
+from . import multimodal  # noqa: F401  (mm-csbm, MM-Graph)
 from .paths import CorruptDataError, DataNotFoundError
 from .registry import (
     DatasetSpec,

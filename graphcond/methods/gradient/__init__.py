@@ -7,6 +7,7 @@
   registered methods ``gcond``, ``gcondx``, ``dcgraph``.
 """
 from .gcond import DCGraph, GCond, GCondX, GradientMatching, GradientMatchingConfig, MatchState
+from . import srgm  # noqa: F401  (registers srgm)
 from .matching import match_loss
 from .structure import PGE, NoStructure
 
