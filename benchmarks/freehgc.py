@@ -64,7 +64,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=500)
     ap.add_argument("--methods", default="freehgc,random-hg")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", default="benchmarks/results/freehgc")
+    ap.add_argument("--out", default="benchmarks/out/freehgc")
     a = ap.parse_args()
     if a.quick:
         a.datasets, a.rates, a.seeds = "acm", "0.1", "0,1"  # 500 epochs: patience stops it early

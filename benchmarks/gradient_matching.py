@@ -34,7 +34,7 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--out", default="benchmarks/results/gradient_matching")
+    ap.add_argument("--out", default="benchmarks/out/gradient_matching")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     datasets = args.datasets or (["cora"] if args.quick else ["cora", "citeseer"])

@@ -60,7 +60,7 @@ def main(argv=None) -> None:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="setting for sfgc/geom")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", default="benchmarks/results/trajectory")
+    ap.add_argument("--out", default="benchmarks/out/trajectory")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     datasets = a.datasets or (["cora"] if a.quick else ["cora", "citeseer"])
