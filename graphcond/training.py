@@ -52,16 +52,14 @@ class FitResult:
     model: nn.Module
 
 
-def operator_for(graph: Data, norm: str | None, device: torch.device, dense: bool | None = None):
+def operator_for(graph: Data, norm: str | None, device: torch.device):
     """The model operator of ``graph`` (``edge_weight`` honoured; learned dense ``adj`` if present)."""
     if norm is None:
         return None
     if getattr(graph, "adj", None) is not None:
         return normalize_dense(graph.adj.to(device), norm)
     ew = getattr(graph, "edge_weight", None)
-    return graph_operator(
-        graph.edge_index.to(device), None if ew is None else ew.to(device), graph.num_nodes, norm, dense
-    )
+    return graph_operator(graph.edge_index.to(device), None if ew is None else ew.to(device), graph.num_nodes, norm)
 
 
 def model_input(x: Tensor, min_size: int = 1_000_000, max_density: float = 0.1) -> Tensor:
