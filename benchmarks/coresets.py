@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 import graphcond as gc
+from graphcond.evaluate import Evaluation
 from graphcond.results import compare, markdown, summaries
 
 PAPER = {  # GEOM paper, test accuracy %
@@ -45,11 +46,10 @@ def main() -> None:
         print(evals[-1], flush=True)
         for method in ("random", "herding", "kcenter"):
             for rate in rates:
-                graphs = [gc.condense(data, method, rate=rate, seed=s, progress=False, **({"epochs": 200} if args.quick and method != "random" else {})) for s in seeds]
+                graphs = [gc.condense(data, method, rate=rate, seed=s, progress=False, quick=args.quick) for s in seeds]
+                # one GCN run per condensed graph, model seed = condensation seed
                 runs = [gc.evaluate(g, data, runs=1, seed=g.meta["seed"], **train) for g in graphs]
-                merged = runs[0]
-                for r in runs[1:]:
-                    merged.rows += r.rows
+                merged = Evaluation(rows=[row for r in runs for row in r.rows])
                 evals.append(merged)
                 print(merged, flush=True)
     df = compare(summaries(evals), PAPER)

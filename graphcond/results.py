@@ -22,7 +22,7 @@ def compare(df: pd.DataFrame, paper: dict, keys=("dataset", "method", "rate")) -
     out = df.copy()
     out["ours"] = (100 * out["mean"]).round(1)
     out["ours_std"] = (100 * out["std"]).round(1)
-    out["paper"] = [paper.get(tuple(r[k] for k in keys)) for _, r in out.iterrows()]
+    out["paper"] = [paper.get(tuple(None if pd.isna(r[k]) else r[k] for k in keys)) for _, r in out.iterrows()]
     out["diff"] = (out["ours"] - out["paper"]).round(1)
     return out
 

@@ -26,6 +26,8 @@ Example:
 """
 from __future__ import annotations
 
+import dataclasses
+
 import logging
 import time
 from dataclasses import dataclass
@@ -110,13 +112,10 @@ class _TrajectoryMatching(Method):
         return min(c.window_start + growth * it, c.window_max)
 
     def spec(self, num_epochs_kept: int) -> ExpertSpec:
-        c = self.config
-        return ExpertSpec(
-            teacher_lr=c.teacher_lr, teacher_epochs=c.teacher_epochs, teacher_optimizer=c.teacher_optimizer,
-            teacher_wd=c.teacher_wd, hidden=c.hidden, curriculum=c.curriculum, pacing=c.pacing, lam=c.lam,
-            T=c.T, leaky_difficulty=c.leaky_difficulty, save_every=c.save_every, keep_epochs=num_epochs_kept,
-            store_dtype=c.store_dtype, seed=c.buffer_seed,
-        )
+        """The buffer spec: the config's teacher fields, the epochs kept, the buffer seed."""
+        shared = {f.name for f in dataclasses.fields(ExpertSpec)} - {"keep_epochs", "seed"}
+        fields = {name: getattr(self.config, name) for name in shared}
+        return ExpertSpec(**fields, keep_epochs=num_epochs_kept, seed=self.config.buffer_seed)
 
     def run(self, data, budget, seed, device, progress):
         from tqdm.auto import tqdm
