@@ -3,7 +3,7 @@
 Example:
     >>> import pandas as pd
     >>> df = pd.DataFrame([{"dataset": "cora", "method": "random", "rate": 0.5, "mean": 0.72, "std": 0.01}])
-    >>> compare(df, {("cora", "random", 0.5): 72.8}).loc[0, "diff"]
+    >>> float(compare(df, {("cora", "random", 0.5): 72.8}).loc[0, "diff"])
     -0.8
 """
 from __future__ import annotations
