@@ -3,9 +3,12 @@ instead when ``GRAPHCOND_REQUIRE_DATA=1``)."""
 from __future__ import annotations
 
 import pytest
+import torch
 from conftest import real_data_dir
+from torch_geometric.utils import to_undirected
 
 from graphcond.data import load_dataset
+from graphcond.data.multimodal import modality_slices
 
 pytestmark = pytest.mark.realdata
 
@@ -83,3 +86,39 @@ def test_hgb_split_seed_changes_validation_only(acm):
     assert (a.train_mask | a.val_mask).equal(b.train_mask | b.val_mask)
     assert not a.val_mask.equal(b.val_mask)
     assert a.test_mask.equal(b.test_mask)
+
+
+def test_dblp_2view_views_edges_and_split(dblp):
+    g = load_dataset("dblp-2view", data_dir=real_data_dir("hgb/DBLP.zip"), normalize_views=False, view_dim=None)
+    assert g.num_nodes == 4057
+    assert modality_slices(g) == {"keywords": (0, 334), "papers": (334, 4565)}
+    assert g.x[:, :334].equal(dblp["author"].x)
+    # the second view of one author, by hand: the mean of its papers' term vectors
+    a, p = dblp["author", "to", "paper"].edge_index
+    author = int(a[0])
+    papers = p[a == author]
+    assert torch.allclose(g.x[author, 334:], dblp["paper"].x[papers].mean(0))
+    # co-authorship: symmetric, no self-loops, and the pair (author, co-author) is present
+    ei = g.edge_index
+    assert (ei[0] != ei[1]).all()
+    assert to_undirected(ei, num_nodes=g.num_nodes).size(1) == ei.size(1)
+    co = a[torch.isin(p, papers) & (a != author)]
+    if co.numel():
+        assert ((ei[0] == author) & (ei[1] == co[0])).any()
+    for mask in ("train_mask", "val_mask", "test_mask"):
+        assert g[mask].equal(dblp["author"][mask])
+    normed = load_dataset("dblp-2view", data_dir=real_data_dir("hgb/DBLP.zip"), view_dim=None)
+    sums = normed.x[:, 334:].sum(1)
+    assert torch.allclose(sums[sums > 0], torch.ones(int((sums > 0).sum())))
+    shared = load_dataset("dblp-2view", data_dir=real_data_dir("hgb/DBLP.zip"))  # default: 64 + 64, aligned
+    assert modality_slices(shared) == {"keywords": (0, 64), "papers": (64, 128)}
+    assert shared.edge_index.equal(ei)
+
+
+def test_shared_space_recovers_a_rotation():
+    from graphcond.data.two_view import shared_space
+
+    a = torch.randn(200, 5) @ torch.diag(torch.tensor([5.0, 4, 3, 2, 1]))
+    q, _ = torch.linalg.qr(torch.randn(5, 5))
+    za, zb = shared_space(a, a @ q, dim=5)
+    assert torch.allclose(za, zb, atol=1e-3)

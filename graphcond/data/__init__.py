@@ -6,7 +6,7 @@ Example:
     True
 """
 from . import aminer, hgb, large, planetoid, rdf  # noqa: F401  (register the loaders)
-from . import multimodal  # noqa: F401  (mm-csbm, MM-Graph)
+from . import multimodal, two_view  # noqa: F401  (mm-csbm, MM-Graph, dblp-2view)
 from .paths import CorruptDataError, DataNotFoundError
 from .registry import (
     DatasetSpec,
