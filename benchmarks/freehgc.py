@@ -45,12 +45,12 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int) -> pd.
                     "total_s": time.perf_counter() - t0,
                 })
                 print(rows[-1], flush=True)
-                pd.DataFrame(rows).to_csv(out.with_suffix(".csv"), index=False)
+                pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)
     df = pd.DataFrame(rows)
     table = df.groupby(["dataset", "method", "rate"], dropna=False).agg(
         micro=("micro_f1", "mean"), micro_std=("micro_f1", "std"), macro=("macro_f1", "mean"),
         runs=("seed", "count"), condense_s=("condense_s", "mean"))
-    out.with_suffix(".md").write_text(table.reset_index().to_markdown(index=False, floatfmt=".4f") + "\n")
+    (out.parent / (out.name + ".md")).write_text(table.reset_index().to_markdown(index=False, floatfmt=".4f") + "\n")
     print(table)
     return df
 

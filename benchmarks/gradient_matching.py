@@ -68,9 +68,9 @@ def main(argv=None) -> int:
                 print(summary[-1], file=sys.stderr)
     out = Path(args.out + ("_quick" if args.quick else ""))
     out.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(out.with_suffix(".csv"), index=False)
+    pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)
     table = pd.DataFrame(summary)
-    out.with_suffix(".md").write_text(table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False))
+    (out.parent / (out.name + ".md")).write_text(table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False))
     print(table.to_string(index=False))
     return 0
 

@@ -94,11 +94,11 @@ def main(argv=None) -> None:
                 rows += [r | {"variant": label, "settings": json.dumps(settings)} for r in res.rows]
                 s = res.summary()
                 print(f"  -> {100 * s['mean']:.2f} ± {100 * s['std']:.2f} (seed spread {100 * s['seed_std']:.2f})", flush=True)
-                pd.DataFrame(rows).to_csv(out.with_suffix(".csv"), index=False)  # keep what is done
+                pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)  # keep what is done
     df = pd.DataFrame(rows)
-    df.to_csv(out.with_suffix(".csv"), index=False)
-    out.with_suffix(".md").write_text(table(df, seeds, runs, a.quick))
-    print(out.with_suffix(".md").read_text())
+    df.to_csv(out.parent / (out.name + ".csv"), index=False)
+    (out.parent / (out.name + ".md")).write_text(table(df, seeds, runs, a.quick))
+    print((out.parent / (out.name + ".md")).read_text())
 
 
 def table(df: pd.DataFrame, seeds: int, runs: int, quick: bool) -> str:

@@ -14,7 +14,7 @@ import dataclasses
 import torch
 
 from . import __version__
-from .budget import make_budget
+from .budget import budget_for
 from .condensed import Condensed
 from .data import is_hetero, target_store
 from .methods.base import get_method, resolve_config
@@ -66,7 +66,7 @@ def condense(
     store = target_store(data)
     budget = None
     if cls.needs_budget or ratio is not None or rate is not None:
-        budget = make_budget(store.y[store.train_mask], store.num_nodes, ratio=ratio, rate=rate)
+        budget = budget_for(data, ratio=ratio, rate=rate)
     config = resolve_config(cls, data.name, budget.rate if budget else None, quick, overrides)
     dev = resolve_device(device)
     seed_everything(seed)

@@ -86,3 +86,11 @@ def make_budget(
         )
     per_class[largest] = rest
     return Budget(n, n / num_nodes, n / n_train, dict(sorted(per_class.items())), num_nodes, n_train)
+
+
+def budget_for(data, ratio: float | None = None, rate: float | None = None) -> Budget:
+    """:func:`make_budget` for a loaded graph (its target type's training labels)."""
+    from .data.registry import target_store
+
+    store = target_store(data)
+    return make_budget(store.y[store.train_mask], store.num_nodes, ratio=ratio, rate=rate)

@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("evaluate", help="evaluate a condensed graph on its original dataset")
     e.add_argument("path")
-    e.add_argument("--model", default="gcn")
+    e.add_argument("--model", default=None, help="evaluation model (default: gcn, or sehgnn for heterogeneous graphs)")
     e.add_argument("--runs", type=int, default=5)
     e.add_argument("--data-dir")
     e.add_argument("--device", default="auto")

@@ -27,12 +27,13 @@ from .runtime import measure, resolve_device
 from .training import TrainConfig, fit
 
 # kind -> (fit function, metric name); heterogeneous evaluators register themselves here.
-EVALUATORS: dict[str, tuple[Callable, str]] = {"homogeneous": (fit, "accuracy")}
+EVALUATORS: dict[str, tuple[Callable, str, str]] = {"homogeneous": (fit, "accuracy", "gcn")}
 
 
-def register_evaluator(kind: str, fit_fn: Callable, metric: str) -> None:
-    """Make ``evaluate`` train graphs of ``kind`` with ``fit_fn(train, eval, cfg, device, seed)``."""
-    EVALUATORS[kind] = (fit_fn, metric)
+def register_evaluator(kind: str, fit_fn: Callable, metric: str, default_model: str) -> None:
+    """Make ``evaluate`` train graphs of ``kind`` with ``fit_fn(train, eval, cfg, device, seed)``
+    (``default_model`` when the caller names none)."""
+    EVALUATORS[kind] = (fit_fn, metric, default_model)
 
 
 def _std(values: list[float]) -> float:
@@ -102,7 +103,7 @@ class Evaluation:
 def evaluate(
     condensed: Condensed | Sequence[Condensed],
     data,
-    model: str = "gcn",
+    model: str | None = None,
     runs: int = 5,
     device: str = "auto",
     seed: int = 0,
@@ -112,6 +113,7 @@ def evaluate(
 
     ``train_overrides`` set :class:`~graphcond.training.TrainConfig` fields
     (``epochs``, ``lr``, ``weight_decay``, ``hidden``, ``nlayers``, ``dropout``).
+    ``model`` defaults to ``"gcn"`` (homogeneous) or ``"sehgnn"`` (heterogeneous).
     """
     graphs = [condensed] if isinstance(condensed, Condensed) else list(condensed)
     if not graphs:
@@ -120,8 +122,8 @@ def evaluate(
     unknown = set(train_overrides) - fields
     if unknown:
         raise KeyError(f"unknown training setting(s) {sorted(unknown)}; settings: {sorted(fields)}")
-    cfg = TrainConfig(model=model, **train_overrides)
-    fit_fn, metric = EVALUATORS["heterogeneous" if is_hetero(data) else "homogeneous"]
+    fit_fn, metric, default_model = EVALUATORS["heterogeneous" if is_hetero(data) else "homogeneous"]
+    cfg = TrainConfig(model=model or default_model, **train_overrides)
     dev = resolve_device(device)
     out = Evaluation(metric=metric)
     for gid, c in enumerate(graphs):

@@ -78,8 +78,13 @@ def class_balance(data: Data | HeteroData) -> pd.DataFrame:
     return pd.DataFrame({"class": range(len(counts)), "train_nodes": counts.long().numpy()})
 
 
-def schema_figure(data: HeteroData, ax=None):
-    """The heterogeneous schema as a graph of node types (matplotlib)."""
+ROLE_COLORS = {"target": "tab:red", "father": "tab:orange", "leaf": "tab:green"}
+
+
+def schema_figure(data: HeteroData, ax=None, roles: dict | None = None, title: str | None = None):
+    """The heterogeneous schema as a graph of node types with their node counts
+    (matplotlib); the target type in red, or every type coloured by ``roles``
+    (``{type: "target" | "father" | "leaf"}``, e.g. FreeHGC's ``node_roles``)."""
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(5, 4))[1]
@@ -93,11 +98,11 @@ def schema_figure(data: HeteroData, ax=None):
             continue
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "->", "color": "grey", "shrinkA": 18, "shrinkB": 18})
     for t, (x, y) in pos.items():
-        color = "tab:red" if t == getattr(data, "target", None) else "tab:blue"
+        color = ROLE_COLORS[roles[t]] if roles else ("tab:red" if t == getattr(data, "target", None) else "tab:blue")
         ax.scatter([x], [y], s=1200, color=color, alpha=0.3)
         ax.text(x, y, f"{t}\n{data[t].num_nodes}", ha="center", va="center")
     ax.set_axis_off()
-    ax.set_title(f"{data.name}: {len(types)} node types, {len(data.edge_types)} relations")
+    ax.set_title(title or f"{getattr(data, 'name', '')}: {len(types)} node types, {len(data.edge_types)} relations")
     return ax
 
 

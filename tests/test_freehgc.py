@@ -215,3 +215,26 @@ def test_acm_embedding_coresets(acm, method):
     ids, counts = class_ids(g["paper"].y).unique(return_counts=True)
     assert dict(zip(ids.tolist(), counts.tolist())) == per_class
     assert int(g["term"].num_nodes) <= 72 and g["term"].x.shape[1] == acm["term"].num_nodes
+
+
+@pytest.mark.realdata
+@needs_data
+def test_acm_selection_table_and_coverage_explain_the_selection(acm, acm_freehgc):
+    from graphcond.budget import budget_for
+    from graphcond.hetero.freehgc import FreeHGCConfig, coverage, selection_table
+
+    paths = enumerate_metapaths(acm, "paper", 3)
+    table = selection_table(acm, budget_for(acm, rate=0.1), paths, FreeHGCConfig(hops=3))
+    names = [path_name(p) for p in paths]
+    assert np.allclose(table[names].sum(1), table["total"])
+    # the table's selection is the condensed graph's (same scores, same tie order)
+    chosen = set(table.loc[table["selected"], "node"])
+    assert chosen == set(acm_freehgc.graph["paper"].source_nodes.tolist())
+    assert int(table["selected"].sum()) == 72 and len(table) == int(acm["paper"].train_mask.sum())
+    train = acm["paper"].train_mask.nonzero().view(-1)
+    assert all(v == 1.0 for v in coverage(acm, train, paths).values())
+    picked = coverage(acm, torch.tensor(sorted(chosen)), paths)
+    random72 = coverage(acm, train[torch.randperm(train.numel(), generator=torch.Generator().manual_seed(0))[:72]], paths)
+    assert all(0 < v <= 1 for v in picked.values())
+    # the receptive-field term reaches more authors (1 hop) than a random pick of the same size
+    assert picked["author-to->paper"] > random72["author-to->paper"]

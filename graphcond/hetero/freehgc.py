@@ -68,7 +68,7 @@ from torch_geometric.data import HeteroData
 from ..budget import Budget, class_ids
 from ..methods.base import Method, register_method
 from ..methods.selection import herding
-from .metapaths import MetaPathAdjacency, default_hops, enumerate_metapaths, start_type
+from .metapaths import MetaPathAdjacency, default_hops, enumerate_metapaths, path_name, start_type
 
 
 @dataclass
@@ -146,26 +146,69 @@ def greedy_path_scores(
     return scores
 
 
-def select_targets(data, budget: Budget, paths, cfg: FreeHGCConfig) -> torch.Tensor:
-    """Original ids of the selected target nodes, ordered by class."""
+def path_scores(data, budget: Budget, paths, cfg: FreeHGCConfig):
+    """Per class: ``(ids, scores)``, the class's training node ids (original) and their
+    ``[n, len(paths)]`` greedy scores per meta-path (summed to rank them)."""
     store = data[data.target]
     train = store.train_mask.nonzero().view(-1)
     ids = class_ids(store.y[train]).numpy()
     adj = MetaPathAdjacency(data, data.target, train)
     sets = neighbour_sets(adj, paths)
     jacs = jaccard_terms(sets, paths, cfg.jaccard_empty)
-    chosen = []
+    unpicked = {"picked": "zero"}.get(cfg.path_scores, cfg.path_scores)
+    out = {}
     for c, k in budget.per_class.items():
         pos = np.nonzero(ids == c)[0]
         if pos.size < k:
             raise ValueError(f"class {c} has {pos.size} training nodes, fewer than its budget {k}")
-        total = np.zeros(pos.size)
-        for b, jac in zip(sets, jacs):
-            total += greedy_path_scores(b[pos], jac[pos], k, cfg.w, cfg.rf_eps, cfg.target_score,
-                                        {"picked": "zero"}.get(cfg.path_scores, cfg.path_scores))
-        order = np.argsort(-total, kind="stable")[:k]
-        chosen.append(train[torch.from_numpy(pos[order])])
+        scores = np.stack([greedy_path_scores(b[pos], jac[pos], k, cfg.w, cfg.rf_eps, cfg.target_score, unpicked)
+                           for b, jac in zip(sets, jacs)], 1)
+        out[c] = (train[torch.from_numpy(pos)], scores)
+    return out
+
+
+def select_targets(data, budget: Budget, paths, cfg: FreeHGCConfig) -> torch.Tensor:
+    """Original ids of the selected target nodes, ordered by class."""
+    chosen = []
+    for c, (ids, scores) in path_scores(data, budget, paths, cfg).items():
+        order = np.argsort(-scores.sum(1), kind="stable")[:budget.per_class[c]]
+        chosen.append(ids[torch.from_numpy(order)])
     return torch.cat(chosen)
+
+
+def selection_table(data, budget: Budget, paths, cfg: FreeHGCConfig | None = None):
+    """Why each training node was (not) chosen: one row per node with its class, score
+    per meta-path (columns named by :func:`path_name`), ``total`` and ``selected``.
+
+    >>> table = selection_table(acm, budget, paths)                      # doctest: +SKIP
+    >>> table.sort_values("total", ascending=False).head()               # doctest: +SKIP
+    """
+    import pandas as pd
+
+    cfg = cfg or FreeHGCConfig()
+    frames = []
+    for c, (ids, scores) in path_scores(data, budget, paths, cfg).items():
+        df = pd.DataFrame(scores, columns=[path_name(p) for p in paths])
+        df.insert(0, "class", c)
+        df.insert(0, "node", ids.numpy())
+        df["total"] = scores.sum(1)
+        df["selected"] = False
+        df.loc[np.argsort(-df["total"].to_numpy(), kind="stable")[:budget.per_class[c]], "selected"] = True
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def coverage(data, ids, paths) -> dict[str, float]:
+    """Receptive-field coverage per meta-path: the share of the nodes reachable from
+    all training targets that ``ids`` reach (1.0 = the selection sees everything)."""
+    train = data[data.target].train_mask.nonzero().view(-1)
+    full, sel = MetaPathAdjacency(data, data.target, train), MetaPathAdjacency(data, data.target, ids)
+    out = {}
+    for p in paths:
+        reach = int((np.asarray(full.neighbours(p).sum(0)).ravel() > 0).sum())
+        got = int((np.asarray(sel.neighbours(p).sum(0)).ravel() > 0).sum())
+        out[path_name(p)] = got / reach if reach else float("nan")
+    return out
 
 
 # ----------------------------------------------------------------- other types

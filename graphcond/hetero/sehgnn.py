@@ -80,11 +80,12 @@ def _as_input(m, sparse_below: float) -> Tensor:
         m = m.tocsr()
         if m.nnz < sparse_below * m.shape[0] * m.shape[1]:
             m.sort_indices()
-            return torch.sparse_csr_tensor(  # noqa: built from a valid scipy CSR
+            return torch.sparse_csr_tensor(  # built from a valid scipy CSR
                 torch.from_numpy(m.indptr).long(),
                 torch.from_numpy(m.indices).long(),
                 torch.from_numpy(m.data.astype(np.float32)),
                 size=m.shape,
+                check_invariants=False,
             )
         m = m.toarray()
     return torch.from_numpy(np.ascontiguousarray(m, dtype=np.float32))
@@ -280,4 +281,4 @@ def sehgnn_embeddings(graph, rows, cfg: TrainConfig, device, seed: int, hops=Non
         return res.model.embed(feats).cpu()
 
 
-register_evaluator("heterogeneous", fit_sehgnn, "micro-f1")
+register_evaluator("heterogeneous", fit_sehgnn, "micro-f1", "sehgnn")
