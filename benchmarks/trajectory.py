@@ -28,6 +28,7 @@ import pandas as pd
 import torch
 
 from graphcond import condense, evaluate, load_dataset
+from graphcond.ablations import ABLATIONS
 from graphcond.methods.base import parse_value
 
 # GEOM paper, test accuracy % (METHODS.md section 1), keyed by (dataset, rate)
@@ -38,12 +39,6 @@ PAPER = {
     ("cora", 0.25): {"random": 63.6, "herding": 67.0, "kcenter": 64.0, "sfgc": 80.1, "geom": 82.5, "whole": 81.2},
     ("cora", 0.5): {"random": 72.8, "herding": 73.4, "kcenter": 73.2, "sfgc": 81.7, "geom": 83.6, "whole": 81.2},
     ("cora", 1.0): {"random": 76.8, "herding": 76.8, "kcenter": 76.7, "sfgc": 81.6, "geom": 82.8, "whole": 81.2},
-}
-ABLATIONS = {
-    "geom-no-curriculum": {"curriculum": False},
-    "geom-fixed-window": {"expanding": False},
-    "geom-no-kee": {"kee": False},
-    "geom-hard-labels": {"soft_labels": False},
 }
 TRAJECTORY = {"sfgc", "geom"}
 
@@ -72,7 +67,7 @@ def main(argv=None) -> None:
     overrides = {k: parse_value(v) for k, v in overrides.items()}
     variants = [(m, m, {}) for m in methods]
     if a.ablations:
-        variants += [(name, "geom", o) for name, o in ABLATIONS.items()]
+        variants += [(f"geom: {name}", "geom", o) for name, o in ABLATIONS["geom"].items() if o]
     out = Path(a.out + ("-quick" if a.quick else ""))
     out.parent.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []

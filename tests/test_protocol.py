@@ -72,3 +72,18 @@ def test_file_roundtrip_and_mismatch(cora, citeseer, tmp_path):
     assert (tmp_path / "kc.pt.json").is_file()
     with pytest.raises(DatasetMismatchError, match="made from dataset 'cora'"):
         load_condensed(path, citeseer)
+
+
+def test_ablation_variants_are_real_method_settings():
+    import dataclasses
+
+    from graphcond.ablations import ABLATIONS, run_ablation
+    from graphcond.methods import get_method
+
+    for method, table in ABLATIONS.items():
+        fields = {f.name for f in dataclasses.fields(get_method(method).Config)}
+        assert {} in table.values()  # the full method is one of the variants
+        for settings in table.values():
+            assert set(settings) <= fields, (method, settings)
+    with pytest.raises(KeyError, match="unknown srgm variant"):
+        run_ablation(None, "srgm", 0.5, variants=["no such variant"])

@@ -60,13 +60,15 @@ class _Stack(nn.Module):
     def layer(self, i: int, x: Tensor, op: Tensor | None) -> Tensor:
         raise NotImplementedError
 
-    def forward(self, x: Tensor, op: Tensor | None) -> Tensor:
-        for i in range(len(self.layers)):
-            x = dropout(x, self.dropout, self.training)
-            x = self.layer(i, x, op)
-            if i < len(self.layers) - 1:
-                x = F.relu(x)
+    def embed(self, x: Tensor, op: Tensor | None) -> Tensor:
+        """The representation fed to the last layer (after its ReLU)."""
+        for i in range(len(self.layers) - 1):
+            x = F.relu(self.layer(i, dropout(x, self.dropout, self.training), op))
         return x
+
+    def forward(self, x: Tensor, op: Tensor | None) -> Tensor:
+        last = len(self.layers) - 1
+        return self.layer(last, dropout(self.embed(x, op), self.dropout, self.training), op)
 
 
 class GCN(_Stack):
