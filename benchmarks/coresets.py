@@ -17,16 +17,6 @@ import graphcond as gc
 from graphcond.evaluate import Evaluation
 from graphcond.results import compare, markdown, summaries
 
-PAPER = {  # GEOM paper, test accuracy %
-    ("cora", "random", 0.25): 63.6, ("cora", "random", 0.5): 72.8, ("cora", "random", 1.0): 76.8,
-    ("cora", "herding", 0.25): 67.0, ("cora", "herding", 0.5): 73.4, ("cora", "herding", 1.0): 76.8,
-    ("cora", "kcenter", 0.25): 64.0, ("cora", "kcenter", 0.5): 73.2, ("cora", "kcenter", 1.0): 76.7,
-    ("citeseer", "random", 0.25): 54.4, ("citeseer", "random", 0.5): 64.2, ("citeseer", "random", 1.0): 69.1,
-    ("citeseer", "herding", 0.25): 57.1, ("citeseer", "herding", 0.5): 66.7, ("citeseer", "herding", 1.0): 69.0,
-    ("citeseer", "kcenter", 0.25): 52.4, ("citeseer", "kcenter", 0.5): 64.3, ("citeseer", "kcenter", 1.0): 69.1,
-    ("cora", "whole", None): 81.2, ("citeseer", "whole", None): 71.7,
-}
-
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
@@ -52,7 +42,7 @@ def main() -> None:
                 merged = Evaluation(rows=[row for r in runs for row in r.rows])
                 evals.append(merged)
                 print(merged, flush=True)
-    df = compare(summaries(evals), PAPER)
+    df = compare(summaries(evals))  # paper numbers from graphcond.paper_tables
     df["ratio_%"] = (100 * df["ratio"]).round(2)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

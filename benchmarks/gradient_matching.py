@@ -20,8 +20,8 @@ import pandas as pd
 import torch
 
 import graphcond
+from graphcond.paper_tables import RATE_PERCENT, paper_value
 
-PAPER = {"cora": {0.25: "1.3%", 0.5: "2.6%", 1.0: "5.2%"}, "citeseer": {0.25: "0.9%", 0.5: "1.8%", 1.0: "3.6%"}}
 
 
 def main(argv=None) -> int:
@@ -57,7 +57,8 @@ def main(argv=None) -> int:
                     rows.append(dict(r, quick=args.quick))
                 s = ev.summary()
                 summary.append({
-                    "dataset": ds, "paper ratio": PAPER.get(ds, {}).get(rate, ""), "rate": rate, "method": method,
+                    "dataset": ds, "paper ratio": RATE_PERCENT.get((ds, rate), ""), "rate": rate, "method": method,
+                    "paper": paper_value(ds, method, rate),
                     "nodes": s["condensed_target_nodes"], "edges": statistics.fmean(g.meta["counts"]["condensed_edges"] for g in graphs),
                     "acc mean": round(100 * s["mean"], 2), "acc std": round(100 * s["std"], 2),
                     "seed std": round(100 * s["seed_std"], 2), "runs": s["runs"],

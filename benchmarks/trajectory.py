@@ -30,16 +30,8 @@ import torch
 from graphcond import condense, evaluate, load_dataset
 from graphcond.ablations import ABLATIONS
 from graphcond.methods.base import parse_value
+from graphcond.paper_tables import paper_value
 
-# GEOM paper, test accuracy % (METHODS.md section 1), keyed by (dataset, rate)
-PAPER = {
-    ("citeseer", 0.25): {"random": 54.4, "herding": 57.1, "kcenter": 52.4, "sfgc": 71.4, "geom": 73.0, "whole": 71.7},
-    ("citeseer", 0.5): {"random": 64.2, "herding": 66.7, "kcenter": 64.3, "sfgc": 72.4, "geom": 74.3, "whole": 71.7},
-    ("citeseer", 1.0): {"random": 69.1, "herding": 69.0, "kcenter": 69.1, "sfgc": 70.6, "geom": 73.3, "whole": 71.7},
-    ("cora", 0.25): {"random": 63.6, "herding": 67.0, "kcenter": 64.0, "sfgc": 80.1, "geom": 82.5, "whole": 81.2},
-    ("cora", 0.5): {"random": 72.8, "herding": 73.4, "kcenter": 73.2, "sfgc": 81.7, "geom": 83.6, "whole": 81.2},
-    ("cora", 1.0): {"random": 76.8, "herding": 76.8, "kcenter": 76.7, "sfgc": 81.6, "geom": 82.8, "whole": 81.2},
-}
 TRAJECTORY = {"sfgc", "geom"}
 
 
@@ -109,8 +101,7 @@ def table(df: pd.DataFrame, seeds: int, runs: int, quick: bool) -> str:
     for (ds, rate, variant), g in df.groupby(["dataset", "rate", "variant"], dropna=False, sort=False):
         per_seed = g.groupby("condense_seed")["test"].mean()
         spread = 100 * per_seed.std() if len(per_seed) > 1 else 0.0
-        key = (ds, float(rate)) if pd.notna(rate) else None
-        paper = PAPER.get(key, {}).get(variant, "") if key else PAPER.get((ds, 0.5), {}).get("whole", "")
+        paper = paper_value(ds, variant, None if pd.isna(rate) else float(rate)) or ""
         r = "" if pd.isna(rate) else f"{rate:g}"
         lines.append(
             f"| {ds} | {r} | {int(g['condensed_target_nodes'].iloc[0])} | {variant} | "

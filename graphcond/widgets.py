@@ -45,7 +45,10 @@ class Explorer:
     def run(self) -> dict:
         """Condense with the current values, evaluate, draw; returns and keeps ``result``."""
         data = load_dataset(self.dataset.value)
-        c = condense(data, self.method.value, ratio=self.ratio.value, seed=self.seed.value, quick=self.quick)
+        self.output.clear_output()
+        with self.output:  # the condensation progress bar renders inside the panel
+            c = condense(data, self.method.value, ratio=self.ratio.value, seed=self.seed.value, quick=self.quick,
+                         progress=True)
         kw = dict(model=self.model.value, runs=self.runs, seed=self.seed.value, **self.train)
         ours, whole = evaluate(c, data, **kw), evaluate(condense(data, "whole"), data, **kw)
         points = viz.tsne_points(c, data, sample=600, seed=self.seed.value)

@@ -87,3 +87,21 @@ def test_ablation_variants_are_real_method_settings():
             assert set(settings) <= fields, (method, settings)
     with pytest.raises(KeyError, match="unknown srgm variant"):
         run_ablation(None, "srgm", 0.5, variants=["no such variant"])
+
+
+def test_summarise_rows_and_paper_lookup_by_hand():
+    import pandas as pd
+
+    from graphcond.results import compare, summarise_rows
+
+    rows = pd.DataFrame({
+        "dataset": ["cora"] * 4, "method": ["gcond"] * 4, "model": ["gcn"] * 4, "rate": [0.5] * 4,
+        "ratio": [0.0258] * 4, "condensed_target_nodes": [70] * 4, "metric": ["accuracy"] * 4,
+        "condense_seed": [0, 0, 1, 1], "test": [0.80, 0.82, 0.78, 0.80], "condense_s": [10.0, 10.0, 20.0, 20.0],
+    })
+    s = summarise_rows(rows).iloc[0]
+    assert (s["runs"], s["condense_seeds"]) == (4, 2)
+    assert abs(s["mean"] - 0.80) < 1e-9 and abs(s["condense_s"] - 15.0) < 1e-9
+    assert abs(s["seed_std"] - pd.Series([0.81, 0.79]).std()) < 1e-9
+    c = compare(summarise_rows(rows)).iloc[0]
+    assert (c["ours"], c["paper"], c["diff"]) == (80.0, 80.1, -0.1)
