@@ -226,7 +226,7 @@ def test_acm_selection_table_and_coverage_explain_the_selection(acm, acm_freehgc
     paths = enumerate_metapaths(acm, "paper", 3)
     table = selection_table(acm, budget_for(acm, rate=0.1), paths, FreeHGCConfig(hops=3))
     names = [path_name(p) for p in paths]
-    assert np.allclose(table[names].sum(1), table["total"])
+    assert np.allclose(table[names].sum(axis=1), table["total"])
     # the table's selection is the condensed graph's (same scores, same tie order)
     chosen = set(table.loc[table["selected"], "node"])
     assert chosen == set(acm_freehgc.graph["paper"].source_nodes.tolist())
