@@ -22,6 +22,7 @@ import torch
 import graphcond
 from graphcond.hetero.sehgnn import fit_sehgnn
 from graphcond.training import TrainConfig
+from graphcond.results import markdown
 
 
 def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int) -> pd.DataFrame:
@@ -50,7 +51,8 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int) -> pd.
     table = df.groupby(["dataset", "method", "rate"], dropna=False).agg(
         micro=("micro_f1", "mean"), micro_std=("micro_f1", "std"), macro=("macro_f1", "mean"),
         runs=("seed", "count"), condense_s=("condense_s", "mean"))
-    (out.parent / (out.name + ".md")).write_text(table.reset_index().to_markdown(index=False, floatfmt=".4f") + "\n")
+    flat = table.reset_index().round(4)
+    (out.parent / (out.name + ".md")).write_text(markdown(flat, list(flat.columns)))
     print(table)
     return df
 

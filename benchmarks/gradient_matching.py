@@ -11,6 +11,7 @@ Needs GRAPHCOND_DATA. Uses one CPU thread unless ``--threads`` says otherwise.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -20,8 +21,9 @@ import pandas as pd
 import torch
 
 import graphcond
+from graphcond.methods.base import parse_value
 from graphcond.paper_tables import RATE_PERCENT, paper_value
-
+from graphcond.results import markdown
 
 
 def main(argv=None) -> int:
@@ -32,6 +34,8 @@ def main(argv=None) -> int:
     ap.add_argument("--rates", nargs="+", type=float, default=None)
     ap.add_argument("--seeds", nargs="+", type=int, default=None)
     ap.add_argument("--runs", type=int, default=None)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="setting for every method (the run is then labelled as not the preset)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--out", default="benchmarks/out/gradient_matching")
@@ -41,6 +45,7 @@ def main(argv=None) -> int:
     rates = args.rates or ([0.5] if args.quick else [0.25, 0.5, 1.0])
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     runs = args.runs or (2 if args.quick else 5)
+    overrides = {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     rows, summary = [], []
     for ds in datasets:
         data = graphcond.load_dataset(ds)
@@ -50,11 +55,11 @@ def main(argv=None) -> int:
                 for seed in seeds:
                     t = time.perf_counter()
                     graphs.append(graphcond.condense(data, method, rate=rate, seed=seed, quick=args.quick,
-                                                     device=args.device, progress=False))
+                                                     device=args.device, progress=False, **overrides))
                     print(f"{ds} {rate} {method} seed {seed}: {time.perf_counter() - t:.1f}s", file=sys.stderr)
                 ev = graphcond.evaluate(graphs, data, runs=runs, device=args.device)
                 for r in ev.rows:
-                    rows.append(dict(r, quick=args.quick))
+                    rows.append(dict(r, quick=args.quick, settings=json.dumps(overrides)))
                 s = ev.summary()
                 summary.append({
                     "dataset": ds, "paper ratio": RATE_PERCENT.get((ds, rate), ""), "rate": rate, "method": method,
@@ -64,24 +69,21 @@ def main(argv=None) -> int:
                     "seed std": round(100 * s["seed_std"], 2), "runs": s["runs"],
                     "condense s": round(s["condense_s"], 1),
                     "condense peak MB": round(max(g.meta["timings"]["condense_peak_mb"] for g in graphs), 1),
-                    "quick": args.quick,
+                    "quick": args.quick, "settings": json.dumps(overrides),
                 })
                 print(summary[-1], file=sys.stderr)
-    out = Path(args.out + ("_quick" if args.quick else ""))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)
-    table = pd.DataFrame(summary)
-    (out.parent / (out.name + ".md")).write_text(table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False))
+                table = _write(Path(args.out + ("_quick" if args.quick else "")), rows, summary)
     print(table.to_string(index=False))
     return 0
 
 
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-        return True
-    except ImportError:
-        return False
+def _write(out: Path, rows: list, summary: list) -> pd.DataFrame:
+    """Write the rows and the summary so far (after every cell: an interrupt loses one cell at most)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)
+    table = pd.DataFrame(summary)
+    (out.parent / (out.name + ".md")).write_text(markdown(table, list(table.columns)))
+    return table
 
 
 if __name__ == "__main__":

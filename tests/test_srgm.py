@@ -8,7 +8,8 @@ import torch
 
 from graphcond import condense, evaluate, load_dataset
 from graphcond.condensed import load_condensed
-from graphcond.methods.gradient.srgm import SRGM, SRGMConfig, decouple_rows, dirichlet_energy
+from graphcond.methods.gradient.regularizer import decouple_rows, dirichlet_energy
+from graphcond.methods.gradient.srgm import SRGM, SRGMConfig
 
 
 def test_decouple_projects_conflicting_rows_only():

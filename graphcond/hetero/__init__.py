@@ -1,9 +1,11 @@
-"""Heterogeneous graphs: meta-paths, the SeHGNN evaluator, FreeHGC and HG coresets.
+"""Heterogeneous graphs: meta-paths, the evaluators (SeHGNN, HAN, HGT, Simple-HGN),
+FreeHGC and HG coresets.
 
-Importing this package registers the ``sehgnn`` evaluator for heterogeneous graphs
-and the methods ``freehgc``, ``random-hg``, ``herding-hg`` and ``kcenter-hg``.
+Importing this package registers the heterogeneous evaluators (``evaluate(...,
+model="sehgnn" | "han" | "hgt" | "simple-hgn")``) and the methods ``freehgc``,
+``random-hg``, ``herding-hg`` and ``kcenter-hg``.
 """
-from . import coresets, freehgc, metapaths, sehgnn  # noqa: F401  (register methods and the evaluator)
+from . import coresets, evaluators, freehgc, metapaths  # noqa: F401  (register methods and evaluators)
 from .metapaths import HOPS, SEHGNN_HOPS, MetaPathAdjacency, enumerate_metapaths, path_name
 
 __all__ = ["HOPS", "SEHGNN_HOPS", "MetaPathAdjacency", "enumerate_metapaths", "path_name"]

@@ -39,7 +39,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..evaluate import register_evaluator
 from ..training import TrainConfig
 from .metapaths import HOPS, SEHGNN_HOPS, MetaPathAdjacency, default_hops, enumerate_metapaths, start_type
 
@@ -193,10 +192,10 @@ class HeteroFitResult:
     model: nn.Module
 
 
-def _setting(cfg: TrainConfig, name: str):
-    generic = TrainConfig()
+def _setting(cfg: TrainConfig, name: str, defaults: dict | None = None):
+    """``cfg.name`` where set, else the model's default (``defaults``, SeHGNN's by default)."""
     value = getattr(cfg, name)
-    return DEFAULTS[name] if value == getattr(generic, name) else value
+    return (defaults or DEFAULTS)[name] if value == getattr(TrainConfig(), name) else value
 
 
 def _take(feats: list[Tensor], idx: Tensor) -> list[Tensor]:
@@ -213,8 +212,6 @@ def fit_sehgnn(train_graph, eval_graph, cfg: TrainConfig, device, seed: int, hop
     """Train SeHGNN on ``train_graph``'s training target nodes; select on
     ``eval_graph``'s validation nodes (patience ``SETTINGS['patience']``); report test
     micro-F1 (``.test``) and macro-F1 (``.test_macro``)."""
-    if cfg.model.lower() != "sehgnn":
-        raise ValueError(f"heterogeneous graphs are evaluated with model='sehgnn', not {cfg.model!r}")
     torch.manual_seed(seed)
     target = eval_graph.target
     multilabel = bool(eval_graph.multilabel)
@@ -233,30 +230,45 @@ def fit_sehgnn(train_graph, eval_graph, cfg: TrainConfig, device, seed: int, hop
     ev_feats = _cached_propagate(eval_graph, eval_graph, paths, ev_rows, "eval")
     tr_feats = propagate(train_graph, eval_graph, paths, tr_rows)
     y_tr = ts.y[tr_rows]
-    y_tr = y_tr.float() if multilabel else y_tr.long()
     y_val, y_test = es.y[val_rows], es.y[test_rows]
     nv = val_rows.numel()
     val_idx, test_idx = torch.arange(nv), torch.arange(nv, ev_rows.numel())
     val_feats = [f.to(device) for f in _take(ev_feats, val_idx)]
 
     dims = [int(f.size(1)) for f in ev_feats]
-    num_classes = int(eval_graph.num_classes)
-    model = SeHGNN(dims, hidden, num_classes, dropout).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd)
+    model = SeHGNN(dims, hidden, int(eval_graph.num_classes), dropout).to(device)
     tr_feats = [f.to(device) for f in tr_feats]
-    y_tr = y_tr.to(device)
+
+    def test_logits():
+        return model([f.to(device) for f in _take(ev_feats, test_idx)])
+
+    return train_and_select(model, lambda: model(tr_feats), y_tr, lambda: model(val_feats), y_val, test_logits,
+                            y_test, multilabel, lr, wd, epochs, device)
+
+
+def train_and_select(model: nn.Module, train_logits, y_train: Tensor, val_logits, y_val: Tensor, test_logits,
+                     y_test: Tensor, multilabel: bool, lr: float, weight_decay: float, epochs: int,
+                     device, patience: int | None = None, val_every: int = 1) -> HeteroFitResult:
+    """Full-batch Adam on ``train_logits()`` (BCE when ``multilabel``, else cross-entropy),
+    the epoch with the best validation micro-F1 kept (validated every ``val_every``
+    epochs; stop after ``patience`` epochs without a better one, default
+    ``SETTINGS['patience']``), then test micro-/macro-F1 of that epoch; the logits
+    callables run the model."""
+    patience = SETTINGS["patience"] if patience is None else patience
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    y_train = (y_train.float() if multilabel else y_train.long()).to(device)
     loss_fn = F.binary_cross_entropy_with_logits if multilabel else F.cross_entropy
     best = (-1.0, float("nan"), -1, None)
-    patience = SETTINGS["patience"]
     for epoch in range(epochs):
         model.train()
         opt.zero_grad()
-        loss = loss_fn(model(tr_feats), y_tr)
-        loss.backward()
+        loss_fn(train_logits(), y_train).backward()
         opt.step()
+        if epoch % val_every and epoch != epochs - 1:
+            continue
         model.eval()
         with torch.no_grad():
-            val, val_macro = f1_scores(model(val_feats).cpu(), y_val, multilabel)
+            val, val_macro = f1_scores(val_logits().cpu(), y_val, multilabel)
         if val > best[0]:
             best = (val, val_macro, epoch, copy.deepcopy(model.state_dict()))
         elif epoch - best[2] >= patience:
@@ -264,8 +276,7 @@ def fit_sehgnn(train_graph, eval_graph, cfg: TrainConfig, device, seed: int, hop
     model.load_state_dict(best[3])
     model.eval()
     with torch.no_grad():
-        test_feats = [f.to(device) for f in _take(ev_feats, test_idx)]
-        test, test_macro = f1_scores(model(test_feats).cpu(), y_test, multilabel)
+        test, test_macro = f1_scores(test_logits().cpu(), y_test, multilabel)
     return HeteroFitResult(best[0], test, best[2], test_macro, best[1], model)
 
 
@@ -279,6 +290,3 @@ def sehgnn_embeddings(graph, rows, cfg: TrainConfig, device, seed: int, hops=Non
     res.model.eval()
     with torch.no_grad():
         return res.model.embed(feats).cpu()
-
-
-register_evaluator("heterogeneous", fit_sehgnn, "micro-f1", "sehgnn")

@@ -40,6 +40,7 @@ class Method:
     needs_budget: ClassVar[bool] = True
     Config: ClassVar[type] = NoConfig
     summary: ClassVar[str] = ""
+    presets: ClassVar[str | None] = None  # read another method's presets file (default: its own)
 
     def __init__(self, config=None):
         self.config = config if config is not None else self.Config()
@@ -99,7 +100,7 @@ def parse_value(text: str) -> Any:
 def resolve_config(cls: type[Method], dataset: str, rate: float | None, quick: bool, overrides: dict):
     """Build ``cls.Config`` from defaults, presets and ``overrides`` (unknown keys refused)."""
     fields = {f.name: f for f in dataclasses.fields(cls.Config)}
-    presets = load_presets(cls.name)
+    presets = load_presets(cls.presets or cls.name)
     layered: dict[str, Any] = {}
     ds = presets.get(dataset, {})
     layered.update({k: v for k, v in ds.items() if k != "by_rate"})

@@ -12,11 +12,15 @@ At the end the learned adjacency is sparsified (entries below ``threshold`` drop
 - ``gcondx``: features only, identity adjacency, real gradients on the real graph;
 - ``dcgraph``: features only, identity adjacency, real edges removed too.
 
-Hooks for variants (SR-GM): subclass :class:`GradientMatching` and override
-``extra_loss(state)`` (a term added to the matching loss, differentiable w.r.t. the
-synthetic features/structure; ``state`` holds the synthetic graph, the relay model and
-its parameters) and/or ``transform_feature_grad(grad, state)`` (applied to the
-gradient of the synthetic features before the optimiser step).
+Hooks for variants:
+
+- ``matching_loss(provider, state, groups, coeff)``: the objective (GCDM replaces
+  gradient matching by distribution matching);
+- ``extra_loss(state)``: a term added to it, differentiable w.r.t. the synthetic
+  features/structure (``state`` holds the synthetic graph, the relay and its
+  parameters); the SR regulariser of SR-GM;
+- ``transform_feature_grad(grad, state)``: applied to the synthetic-feature gradient
+  before the optimiser step (SR-GM's decoupling).
 
 Intermediate selection (``select_every > 0``) keeps the synthetic graph whose GCN has
 the best accuracy on the ORIGINAL graph's validation nodes; test nodes are never read.
@@ -116,6 +120,15 @@ class GradientMatching(Method):
         """Transform the synthetic-feature gradient before the step (identity by default)."""
         return grad
 
+    def matching_loss(self, provider, state: MatchState, groups: list[Tensor], coeff: list[float]) -> Tensor:
+        """GCond's objective: the class-weighted distance between the relay's per-class
+        parameter gradients on the real graph and on the synthetic graph (kept for the
+        second derivative)."""
+        g_real = provider(state.model)
+        logits = state.model(state.feat, state.op)
+        g_syn = class_gradients(per_class_losses(logits, state.labels, groups), state.params, create_graph=True)
+        return sum((w * match_loss(gs, gr) for w, gs, gr in zip(coeff, g_syn, g_real)), state.feat.new_zeros(()))
+
     # ---- pieces ----------------------------------------------------------------------
     def real_provider(self, data: Data, device, gen: torch.Generator):
         cfg = self.config
@@ -180,11 +193,8 @@ class GradientMatching(Method):
             for ol in range(cfg.outer_loop):
                 adj = structure(feat)
                 op = normalize_dense(adj, model.norm)
-                g_real = provider(model)
-                logits = model(feat, op)
-                g_syn = class_gradients(per_class_losses(logits, labels, groups), params, create_graph=True)
-                loss = sum((w * match_loss(gs, gr) for w, gs, gr in zip(coeff, g_syn, g_real)), feat.new_zeros(()))
                 state = MatchState(epoch, ol, feat, adj, op, labels, model, params, update_structure)
+                loss = self.matching_loss(provider, state, groups, coeff)
                 extra = self.extra_loss(state)
                 if extra is not None:
                     loss = loss + extra

@@ -1,7 +1,9 @@
-"""Per-class gradients of the relay model on the REAL graph.
+"""Per-class statistics of the relay model on the REAL graph.
 
 Two providers with one interface, ``provider(model) -> list[list[Tensor]]`` (one list
-of parameter gradients per class, classes in ``provider.classes`` order):
+of parameter gradients per class, classes in ``provider.classes`` order; gradient
+matching) and ``provider.class_means(model) -> list[Tensor]`` (per-class mean of the
+relay's hidden representation ``model.embed``; distribution matching, GCDM):
 
 - :class:`FullBatchGradients` (small graphs): everything that does not change between
   outer steps is computed once: the normalised operator restricted to the k-hop
@@ -105,6 +107,12 @@ class FullBatchGradients(_Provider):
         else:
             self.x, self.op, self.rows = model_input(xs), op, mapping.to(device)
 
+    def class_means(self, model) -> list[Tensor]:
+        """Per-class mean of ``model.embed`` over the real training nodes (detached)."""
+        with torch.no_grad():
+            h = model.embed(self.x, self.op)[self.rows]
+        return [h[g].mean(0) for g in self.groups]
+
     def __call__(self, model) -> list[list[Tensor]]:
         params = [p for p in model.parameters() if p.requires_grad]
         logits = model(self.x, self.op)[self.rows]
@@ -171,17 +179,26 @@ class SampledGradients(_Provider):
         op = torch.sparse_coo_tensor(idx, vals, (m, m), check_invariants=False).coalesce().to_sparse_csr()
         return nodes, op
 
-    def __call__(self, model) -> list[list[Tensor]]:
-        params = [p for p in model.parameters() if p.requires_grad]
-        out = []
+    def batches(self):
+        """One sampled batch per class: ``(x, op, seeds)``, the seed nodes first in ``x``."""
         for nodes_c in self.class_nodes:
             seeds = nodes_c[torch.randperm(nodes_c.numel(), generator=self.gen)[: self.batch_size]]
             if self.structure:
                 nodes, op = self.sample(seeds)
             else:
                 nodes, op = seeds, _sparse_identity(seeds.numel(), "cpu")
-            x = model_input(self.x[nodes].to(self.device))
-            logits = model(x, op.to(self.device))[: seeds.numel()]
+            yield model_input(self.x[nodes].to(self.device)), op.to(self.device), seeds
+
+    def class_means(self, model) -> list[Tensor]:
+        """Per-class mean of ``model.embed`` over a sampled batch of each class (detached)."""
+        with torch.no_grad():
+            return [model.embed(x, op)[: seeds.numel()].mean(0) for x, op, seeds in self.batches()]
+
+    def __call__(self, model) -> list[list[Tensor]]:
+        params = [p for p in model.parameters() if p.requires_grad]
+        out = []
+        for x, op, seeds in self.batches():
+            logits = model(x, op)[: seeds.numel()]
             loss = torch.nn.functional.cross_entropy(logits, self.y[seeds].to(self.device))
             out.append([g.detach() for g in torch.autograd.grad(loss, params)])
         return out
