@@ -1,4 +1,4 @@
-"""HAN, HGT and Simple-HGN: meta-path graphs by hand, and each model learning a toy
+"""HAN, HGT, Simple-HGN and R-GCN: meta-path graphs by hand, and each model learning a toy
 graph where the class is only readable through the neighbours."""
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def toy(seed=0, papers=240, per_author=8, classes=3) -> HeteroData:
     return g
 
 
-@pytest.mark.parametrize("model", ["han", "hgt", "simple-hgn"])
+@pytest.mark.parametrize("model", ["han", "hgt", "simple-hgn", "rgcn"])
 def test_models_learn_through_the_neighbours(model):
     torch.set_num_threads(1)
     g = toy()

@@ -1,10 +1,10 @@
 """The heterogeneous evaluators by name: ``sehgnn`` (default), ``han``, ``hgt``,
-``simple-hgn``; :func:`fit_heterogeneous` is what ``evaluate`` calls for a
+``simple-hgn``, ``rgcn``; :func:`fit_heterogeneous` is what ``evaluate`` calls for a
 ``HeteroData``.
 
 Example:
     >>> sorted(HETERO_MODELS)
-    ['han', 'hgt', 'sehgnn', 'simple-hgn']
+    ['han', 'hgt', 'rgcn', 'sehgnn', 'simple-hgn']
 """
 from __future__ import annotations
 
