@@ -11,6 +11,8 @@ test nodes. Writes tidy rows (CSV) and a mean ± std table (Markdown).
     python benchmarks/freehgc.py --quick            # ACM, rate 0.1, 2 seeds
     python benchmarks/freehgc.py --methods freehgc,random-hg,herding-hg,kcenter-hg
     python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods freehgc,herding-hg --models sehgnn,han,hgt,simple-hgn
+    python benchmarks/freehgc.py --datasets mutag --ratios 0.01,0.02 --models rgcn   # ratio of all target nodes
+    python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods coarsening-hg --set candidates=edges
 """
 from __future__ import annotations
 
@@ -23,12 +25,14 @@ import torch
 
 import graphcond
 from graphcond.hetero.evaluators import fit_heterogeneous
+from graphcond.methods.base import parse_value
 from graphcond.training import TrainConfig
 from graphcond.results import markdown
 
 
 def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models=("sehgnn",),
-        whole: bool = True) -> pd.DataFrame:
+        whole: bool = True, budget: str = "rate", overrides: dict | None = None) -> pd.DataFrame:
+    """``rates`` are shares of the training labels, or of all target nodes with ``budget="ratio"``."""
     torch.set_num_threads(threads)
     rows = []
     dev = torch.device("cpu")
@@ -37,16 +41,17 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models
         jobs = [("whole", None)] * whole + [(m, r) for r in rates for m in methods]
         for method, rate in jobs:
             for seed in seeds:
-                c = graphcond.condense(data, method, rate=rate, seed=seed, progress=False)
+                c = graphcond.condense(data, method, seed=seed, progress=False, **({budget: rate} if rate else {}),
+                                       **({} if method == "whole" else overrides or {}))
                 for model in models:
                     t0 = time.perf_counter()
                     res = fit_heterogeneous(c.graph, data, TrainConfig(model=model, epochs=epochs), dev, seed)
                     rows.append({
-                        "dataset": name, "method": method, "model": model, "rate": rate, "ratio": c.meta["ratio"],
+                        "dataset": name, "method": method, "model": model, "rate": c.meta.get("rate"), "ratio": c.meta["ratio"],
                         "seed": seed, "target_nodes": c.meta["counts"]["condensed_target_nodes"],
                         "micro_f1": res.test, "macro_f1": res.test_macro, "val_micro_f1": res.val,
                         "best_epoch": res.epoch, "condense_s": c.meta["timings"]["condense_s"],
-                        "eval_s": time.perf_counter() - t0,
+                        "eval_s": time.perf_counter() - t0, "settings": " ".join(f"{k}={v}" for k, v in (overrides or {}).items()),
                     })
                     print(rows[-1], flush=True)
                     pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)
@@ -65,11 +70,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--datasets", default="acm,dblp,imdb")
     ap.add_argument("--rates", default="0.05,0.1,0.2,0.4")
+    ap.add_argument("--ratios", help="shares of all target nodes, in place of --rates (the MUTAG table)")
     ap.add_argument("--seeds", default="0,1,2,3,4")
     ap.add_argument("--epochs", type=int, default=500)
     ap.add_argument("--methods", default="freehgc,random-hg")
     ap.add_argument("--models", default="sehgnn", help="evaluators, comma-separated: sehgnn,han,hgt,simple-hgn")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-graph rows")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="setting for every method")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default="benchmarks/out/freehgc")
     a = ap.parse_args()
@@ -77,8 +84,10 @@ def main() -> None:
         a.datasets, a.rates, a.seeds = "acm", "0.1", "0,1"  # 500 epochs: patience stops it early
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    run(a.datasets.split(","), [float(r) for r in a.rates.split(",")], [int(s) for s in a.seeds.split(",")],
-        a.epochs, a.methods.split(","), out, a.threads, a.models.split(","), not a.no_whole)
+    fractions = a.ratios or a.rates
+    run(a.datasets.split(","), [float(r) for r in fractions.split(",")], [int(s) for s in a.seeds.split(",")],
+        a.epochs, a.methods.split(","), out, a.threads, a.models.split(","), not a.no_whole,
+        "ratio" if a.ratios else "rate", {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in a.set)})
 
 
 if __name__ == "__main__":

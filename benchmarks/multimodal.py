@@ -3,8 +3,8 @@
 The generated benchmark ``mm-csbm`` at several misalignment levels x ratios, or the
 real two-view graph ``dblp-2view``; every variant condensed with several seeds and
 evaluated with several GCN runs. Writes the tidy rows (CSV, after every cell, so an
-interrupt loses one cell at most) and a markdown table with, per cell, SR-GM's gap to
-GCond and to GCDM.
+interrupt loses one cell at most; ``--resume`` skips the cells already in the CSV) and a
+markdown table with, per cell, SR-GM's gap to GCond and to GCDM.
 
 Usage::
 
@@ -54,6 +54,7 @@ def main(argv=None) -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default="benchmarks/out/multimodal")
+    ap.add_argument("--resume", action="store_true", help="keep the CSV's rows and skip the cells it has")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     names = a.variants + (list(ABLATION_VARIANTS) if a.ablation else [])
@@ -63,11 +64,15 @@ def main(argv=None) -> None:
     levels = a.misalignments if a.dataset == "mm-csbm" else [None]
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    rows = []
+    csv = out.parent / (out.name + ".csv")
+    rows = pd.read_csv(csv).to_dict("records") if a.resume and csv.exists() else []
+    done = {(r["variant"], None if pd.isna(r["misalignment"]) else r["misalignment"], r["rate"]) for r in rows}
     for level in levels:
         data = load_dataset(a.dataset, **({} if level is None else {"misalignment": level}))
         for rate in a.rates:
             for name in names:
+                if (name, level, rate) in done:
+                    continue
                 method, settings = specs[name]
                 graphs = []
                 for seed in a.seeds:
@@ -77,7 +82,7 @@ def main(argv=None) -> None:
                     print(f"{a.dataset} {level} {rate} {name} seed {seed}: {time.perf_counter() - t:.1f}s", flush=True)
                 ev = evaluate(graphs, data, runs=a.runs, device=a.device)
                 rows += [dict(r, variant=name, misalignment=level, shortened=shortened) for r in ev.rows]
-                pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)
+                pd.DataFrame(rows).to_csv(csv, index=False)
     (out.parent / (out.name + ".md")).write_text(table(pd.DataFrame(rows)))
     print(table(pd.DataFrame(rows)))
 

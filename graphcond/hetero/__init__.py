@@ -1,11 +1,11 @@
 """Heterogeneous graphs: meta-paths, the evaluators (SeHGNN, HAN, HGT, Simple-HGN),
-FreeHGC and HG coresets.
+FreeHGC, HG coresets, Coarsening-HG and HGCond.
 
 Importing this package registers the heterogeneous evaluators (``evaluate(...,
 model="sehgnn" | "han" | "hgt" | "simple-hgn")``) and the methods ``freehgc``,
-``random-hg``, ``herding-hg`` and ``kcenter-hg``.
+``random-hg``, ``herding-hg``, ``kcenter-hg``, ``coarsening-hg`` and ``hgcond``.
 """
-from . import coresets, evaluators, freehgc, metapaths  # noqa: F401  (register methods and evaluators)
+from . import coarsening, coresets, evaluators, freehgc, hgcond, metapaths  # noqa: F401  (register methods and evaluators)
 from .metapaths import HOPS, SEHGNN_HOPS, MetaPathAdjacency, enumerate_metapaths, path_name
 
 __all__ = ["HOPS", "SEHGNN_HOPS", "MetaPathAdjacency", "enumerate_metapaths", "path_name"]
