@@ -47,7 +47,8 @@ def test_acm_matching_lowers_the_loss_for_a_fixed_relay(acm):
     import graphcond
 
     torch.set_num_threads(1)
-    c = graphcond.condense(acm, "hgcond", rate=0.1, seed=0, epochs=1, inner=15, relay_steps=0, progress=False)
+    c = graphcond.condense(acm, "hgcond", rate=0.1, seed=0, epochs=1, inner=15, relay_steps=0, lr_feat=0.01,
+                           progress=False)
     info, g = c.meta["info"], c.graph
     assert info["match_loss_last"] < 0.8 * info["match_loss_first"]
     assert g["paper"].num_nodes == 72 and bool(g["paper"].train_mask.all())

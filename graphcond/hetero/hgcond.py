@@ -22,7 +22,10 @@ al., "Heterogeneous Graph Condensation", TKDE 2024), the FreeHGC paper's trained
   GCond's random re-initialisation. Between matching steps the relay trains
   ``relay_steps`` steps on the synthetic graph.
 
-The settings are ours: the paper's per-dataset settings are not in our copy.
+The settings are ours (the paper's per-dataset settings are not in our copy): GCond's
+feature learning rate. On ACM at 2.4% (seed 0, SeHGNN) the k-means initialisation alone
+scores 89.7 micro-F1 and 30 outer steps at lr_feat 1e-4 / 1e-3 / 1e-2 give 89.9 / 89.0
+/ 81.5 (validation 89.5 / 89.5 / 86.2).
 
 Example:
     >>> from graphcond import condense, load_dataset
@@ -55,7 +58,7 @@ class HGCondConfig:
     epochs: int = 100  # outer steps (a new relay each)
     inner: int = 5  # matching steps per outer step
     relay_steps: int = 5  # relay training steps on the synthetic graph between matchings
-    lr_feat: float = 0.01
+    lr_feat: float = 1e-4  # GCond's; on ACM 2.4% (seed 0) 0.01 lowered validation micro-F1 (86.2 vs 89.5)
     lr_model: float = 0.01
     ops: bool = True  # orthogonal parameter sequences; False: random re-initialisation
     kmeans_iters: int = 50
