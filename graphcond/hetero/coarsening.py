@@ -28,7 +28,10 @@ least half of them carry it); supernodes without a training member are unlabelle
 Deviations, as options: ``max_neighbourhood`` caps a candidate set at the node's
 strongest neighbours (the reference uses whole 1-hop neighbourhoods; ``None`` does
 too, but on term-linked types these hold thousands of nodes); ``max_levels`` is a
-safety bound, not Loukas' 10, so the budget is reached.
+safety bound, not Loukas' 10, so the budget is reached; ``candidates="edges"`` is
+Loukas' pairwise variant. Measured on ACM at 2.4% (SeHGNN, 3 seeds): neighbourhoods
+49.2 ± 0.4 micro-F1 (the two-hop paper graph is dense, every neighbourhood overlaps
+the same hubs, and one supernode absorbs ~2850 of the 3025 papers), edges 79.8 ± 3.5.
 
 Example:
     >>> from graphcond import condense, load_dataset
