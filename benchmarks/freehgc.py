@@ -36,22 +36,25 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models
     torch.set_num_threads(threads)
     rows = []
     dev = torch.device("cpu")
+    overrides = overrides or {}
+    settings = " ".join(f"{k}={v}" for k, v in overrides.items())
     for name in datasets:
         data = graphcond.load_dataset(name)
         jobs = [("whole", None)] * whole + [(m, r) for r in rates for m in methods]
         for method, rate in jobs:
             for seed in seeds:
                 c = graphcond.condense(data, method, seed=seed, progress=False, **({budget: rate} if rate else {}),
-                                       **({} if method == "whole" else overrides or {}))
+                                       **({} if method == "whole" else overrides))
                 for model in models:
                     t0 = time.perf_counter()
                     res = fit_heterogeneous(c.graph, data, TrainConfig(model=model, epochs=epochs), dev, seed)
                     rows.append({
-                        "dataset": name, "method": method, "model": model, "rate": c.meta.get("rate"), "ratio": c.meta["ratio"],
+                        "dataset": name, "method": method, "model": model, "rate": c.meta.get("rate"),
+                        "ratio": c.meta["ratio"],
                         "seed": seed, "target_nodes": c.meta["counts"]["condensed_target_nodes"],
                         "micro_f1": res.test, "macro_f1": res.test_macro, "val_micro_f1": res.val,
                         "best_epoch": res.epoch, "condense_s": c.meta["timings"]["condense_s"],
-                        "eval_s": time.perf_counter() - t0, "settings": " ".join(f"{k}={v}" for k, v in (overrides or {}).items()),
+                        "eval_s": time.perf_counter() - t0, "settings": settings,
                     })
                     print(rows[-1], flush=True)
                     pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)

@@ -53,7 +53,7 @@ from torch_geometric.data import HeteroData
 
 from ..budget import Budget
 from ..methods.base import Method, register_method
-from .freehgc import one_hot_mean, relation_rows, type_budget
+from .freehgc import one_hot_mean, relation_rows, store_members, type_budget
 
 
 @dataclass
@@ -111,13 +111,17 @@ def whiten(b: np.ndarray, lap_b: np.ndarray) -> np.ndarray:
     return b @ v * scale
 
 
+def degrees(f: sp.csr_matrix) -> np.ndarray:
+    """Weighted degree of every node in ``F Fᵀ`` without its diagonal."""
+    return np.asarray(f @ (f.T @ np.ones(f.shape[0]))).ravel() - np.asarray(f.multiply(f).sum(1)).ravel()
+
+
 # ----------------------------------------------------------------- one level
-def neighbourhoods(f: sp.csr_matrix, cap: int | None, chunk: int = 512) -> list[np.ndarray]:
+def neighbourhoods(f: sp.csr_matrix, deg: np.ndarray, cap: int | None, chunk: int = 512) -> list[np.ndarray]:
     """Per node: itself, then its neighbours by decreasing normalised weight
     ``W_ij / sqrt(d_i d_j)`` (ties by id), at most ``cap`` (raw weights would rank the
     largest supernode first for everyone and grow it level after level)."""
     n = f.shape[0]
-    deg = np.asarray(f @ (f.T @ np.ones(n))).ravel() - np.asarray(f.multiply(f).sum(1)).ravel()
     inv = 1.0 / np.sqrt(np.clip(deg, 1e-12, None))
     out = []
     ft = f.T.tocsc()
@@ -143,9 +147,9 @@ def set_cost(f: sp.csr_matrix, deg: np.ndarray, b: np.ndarray, nodes: np.ndarray
     return float(np.linalg.norm(bc.T @ lap @ bc) / (len(nodes) - 1))
 
 
-def candidate_sets(f: sp.csr_matrix, cap: int | None, kind: str) -> list[np.ndarray]:
+def candidate_sets(f: sp.csr_matrix, deg: np.ndarray, cap: int | None, kind: str) -> list[np.ndarray]:
     """Neighbourhoods (node and its neighbours) or edges (node and one neighbour, each pair once)."""
-    hoods = neighbourhoods(f, cap)
+    hoods = neighbourhoods(f, deg, cap)
     if kind == "neighbourhoods":
         return [s for s in hoods if len(s) > 1]
     if kind != "edges":
@@ -157,8 +161,8 @@ def candidate_sets(f: sp.csr_matrix, cap: int | None, kind: str) -> list[np.ndar
 def contract_level(f: sp.csr_matrix, b: np.ndarray, reduce: int, cap: int | None,
                    kind: str = "neighbourhoods") -> list[np.ndarray]:
     """Disjoint sets to contract (greedy by cost) removing up to ``reduce`` nodes."""
-    deg = np.asarray(f @ (f.T @ np.ones(f.shape[0]))).ravel() - np.asarray(f.multiply(f).sum(1)).ravel()
-    heap = [(set_cost(f, deg, b, s), i, tuple(s)) for i, s in enumerate(candidate_sets(f, cap, kind))]
+    deg = degrees(f)
+    heap = [(set_cost(f, deg, b, s), i, tuple(s)) for i, s in enumerate(candidate_sets(f, deg, cap, kind))]
     heapq.heapify(heap)
     marked = np.zeros(f.shape[0], dtype=bool)
     groups = []
@@ -217,8 +221,7 @@ def variation_neighbourhoods(f: sp.csr_matrix, n_target: int, cfg: CoarseningHGC
         assign = level[assign]
     n = int(assign.max()) + 1
     if n > n_target:  # only linkless nodes left: merge them, as few supernodes as needed
-        deg = np.asarray(f @ (f.T @ np.ones(n))).ravel() - np.asarray(f.multiply(f).sum(1)).ravel()
-        lonely = np.flatnonzero(deg <= 0)
+        lonely = np.flatnonzero(degrees(f) <= 0)
         excess = n - n_target
         if len(lonely) <= excess:
             raise ValueError(f"cannot coarsen {n0} nodes to {n_target}: only {len(lonely)} unlinked supernodes left")
@@ -268,8 +271,7 @@ def coarsened_graph(data, assigns: dict[str, np.ndarray]) -> HeteroData:
             out[t].x = torch.from_numpy(np.asarray(mean @ x.float().numpy(), dtype=np.float32))
         else:
             out[t].x = one_hot_mean(members, int(data[t].num_nodes))
-        out[t].member_ptr = torch.tensor(np.cumsum([0] + [len(m) for m in members]), dtype=torch.long)
-        out[t].member_idx = torch.from_numpy(np.concatenate(members)).long()
+        store_members(out[t], members)
     for s, rel, d in data.edge_types:
         ei = data[s, rel, d].edge_index.numpy()
         a = sp.csr_matrix((np.ones(ei.shape[1], np.float32), (ei[0], ei[1])),

@@ -294,6 +294,12 @@ def one_hot_mean(members: list[np.ndarray], dim: int) -> torch.Tensor:
     return out
 
 
+def store_members(store, members: list[np.ndarray]) -> None:
+    """The original ids behind each condensed node, as ``member_ptr`` / ``member_idx`` (CSR)."""
+    store.member_ptr = torch.tensor(np.cumsum([0] + [len(m) for m in members]), dtype=torch.long)
+    store.member_idx = torch.from_numpy(np.concatenate(members)).long() if members else torch.zeros(0, dtype=torch.long)
+
+
 def _features(data, t: str, ids: np.ndarray):
     x = data[t].get("x")
     return None if x is None else x[torch.from_numpy(ids).long()]
@@ -430,10 +436,7 @@ def condense_others(data, target_ids: torch.Tensor, ratio: float, paths, cfg: Fr
             out[leaf].x = torch.stack(feats) if feats else x.new_zeros(0, x.size(1)).float()
         else:  # featureless: means of one-hot rows over the original type's nodes
             out[leaf].x = one_hot_mean(members, int(data[leaf].num_nodes))
-        out[leaf].member_ptr = torch.tensor(np.cumsum([0] + [len(m) for m in members]), dtype=torch.long)
-        out[leaf].member_idx = (
-            torch.from_numpy(np.concatenate(members)).long() if members else torch.zeros(0, dtype=torch.long)
-        )
+        store_members(out[leaf], members)
         for s, rel, d in data.edge_types:
             for parent in in_edges:
                 if (s, d) == (parent, leaf):
