@@ -89,15 +89,16 @@ def main(argv=None) -> None:
 
 def table(rows: pd.DataFrame) -> str:
     """Mean ± std (%) per variant in columns, one row per (misalignment, rate), with
-    SR-GM's gap to GCond and to GCDM where both were run."""
+    SR-GM's gap to GCond and to GCDM where both were run, and to ``srgm: neither`` (GCond
+    on SR-GM's own loop: the regulariser's effect alone) with ``--ablation``."""
     s = summarise_rows(rows, by=("misalignment", "rate", "variant"))
     s["cell"] = (100 * s["mean"]).round(2).astype(str) + " ± " + (100 * s["std"]).round(2).astype(str)
     wide = s.pivot_table(index=["misalignment", "rate"], columns="variant", values="cell", aggfunc="first",
                          dropna=False)
     means = s.pivot_table(index=["misalignment", "rate"], columns="variant", values="mean", dropna=False)
-    for other in ("gcond", "gcdm"):
+    for other, name in (("gcond", "gcond"), ("gcdm", "gcdm"), ("srgm: neither", "neither")):
         if "srgm" in means and other in means:
-            wide[f"srgm - {other}"] = (100 * (means["srgm"] - means[other])).round(2)
+            wide[f"srgm - {name}"] = (100 * (means["srgm"] - means[other])).round(2)
     label = "shortened run (quick presets or overridden settings)" if rows["shortened"].any() else "authors' settings"
     seeds = int(rows.groupby("variant")["condense_seed"].nunique().max())
     runs = int(len(rows) / max(len(s), 1) / max(seeds, 1))

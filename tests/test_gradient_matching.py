@@ -91,6 +91,21 @@ def test_gcondx_and_dcgraph_have_no_edges():
         assert torch.bincount(g.y).tolist() == [budget.per_class[c] for c in range(3)]
 
 
+def test_structure_free_matching_adjacency_frozen_pge_or_identity():
+    data = _toy()
+    cls = get_method("gcondx")
+    frozen = cls(cls.Config()).make_structure(data.num_features)
+    assert isinstance(frozen, PGE) and not any(p.requires_grad for p in frozen.parameters())
+    g_frozen, _ = _run("gcondx", data)  # the saved graph is edge-free either way
+    g_identity, _ = _run("gcondx", data, matching_adjacency="identity")
+    assert g_frozen.edge_index.shape == g_identity.edge_index.shape == (2, 0)
+    assert not torch.equal(g_frozen.x, g_identity.x)  # the matching saw different synthetic graphs
+    identity = cls(resolve_config(cls, "toy", 0.5, False, {"matching_adjacency": "identity"})).make_structure(4)
+    assert torch.equal(identity(torch.randn(3, 4)), torch.zeros(3, 3))
+    with pytest.raises(ValueError, match="matching_adjacency"):
+        _run("dcgraph", data, matching_adjacency="knn")
+
+
 def test_gcond_outputs_sparsified_learned_graph_and_is_deterministic():
     data = _toy()
     g1, budget = _run("gcond", data, threshold=0.0)
