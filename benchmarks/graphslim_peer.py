@@ -479,9 +479,6 @@ def peak_mb_from(timefile: Path, usage_children_kb: int):
 
 
 def run_method(method: str, a, data_root: Path):
-    if not VPY.exists():
-        raise SystemExit("peer venv missing: run `graphslim_peer.py install` first")
-    DRIVER.write_text(DRIVER_SRC)
     shortened = a.epochs is not None and method not in CORESETS
     eff_epochs = "n/a" if method in CORESETS else (a.epochs if a.epochs is not None else config_epochs(method))
     tag = f"{method}-e{eff_epochs}" if method not in CORESETS else method
@@ -596,6 +593,9 @@ def cmd_run(a):
     for m in a.methods:
         if m not in KNOWN_METHODS:
             raise SystemExit(f"unknown method {m!r}; known: {' '.join(KNOWN_METHODS)}")
+    if not VPY.exists():
+        raise SystemExit("peer venv missing: run `graphslim_peer.py install` first")
+    DRIVER.write_text(DRIVER_SRC)
     data_root = place_cora()
     print(f"Cora linked under {data_root / 'cora' / 'raw'}", flush=True)
     rows = []

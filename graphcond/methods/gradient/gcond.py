@@ -15,9 +15,10 @@ At the end the learned adjacency is sparsified (entries below ``threshold`` drop
   authors' code: GCond-X is GCond with ``lr_adj=0``, whose evaluation swaps in a zero
   adjacency). ``matching_adjacency="identity"`` matches on the identity adjacency
   instead; on Cora 2.6% (seed 0, 300 epochs) it peaks at 78.3 after 25 epochs and
-  then decays to 36 as the features drift, while the frozen PGE stays at 73-79. Full
+  then decays to 36 as the features drift, while the frozen PGE stays at 70-79. Full
   preset, 3 seeds x 5 GCN runs: frozen PGE 75.78 +- 2.81 (paper 75.7), identity 44.07 +- 8.30;
-- ``dcgraph``: features only, identity adjacency, real edges removed too.
+- ``dcgraph``: as ``gcondx`` with the real edges removed too (our reading: its code is
+  not published). Cora 2.6%: frozen PGE 74.33 +- 1.77 (paper 67.6), identity 36.08 +- 6.60.
 
 Hooks for variants:
 

@@ -8,8 +8,9 @@ so it is computed from two ``n x hidden`` products instead of ``n^2`` concatenat
 rows (identical values, far cheaper). BatchNorm always uses the batch statistics
 (GCond never switches the PGE to eval mode).
 
-``NoStructure`` is the identity adjacency of structure-free condensation (GCond-X,
-DC-Graph): an all-zero matrix, which the GCN normalisation turns into ``I``.
+``NoStructure`` is the identity adjacency: an all-zero matrix, which the GCN
+normalisation turns into ``I``. Structure-free condensation (GCond-X, DC-Graph) matches
+on it with ``matching_adjacency="identity"``; by default it matches on an untrained PGE.
 
 Example:
     >>> import torch
@@ -58,7 +59,7 @@ class PGE(nn.Module):
 
 
 class NoStructure(nn.Module):
-    """The identity adjacency (no edges) of structure-free condensation."""
+    """The identity adjacency (no edges)."""
 
     learns_structure = False
 
