@@ -2,6 +2,9 @@
 instead when ``GRAPHCOND_REQUIRE_DATA=1``)."""
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 import torch
 from conftest import real_data_dir
@@ -122,3 +125,29 @@ def test_shared_space_recovers_a_rotation():
     q, _ = torch.linalg.qr(torch.randn(5, 5))
     za, zb = shared_space(a, a @ q, dim=5)
     assert torch.allclose(za, zb, atol=1e-3)
+
+
+def test_parallel_jobs_stage_one_dataset_safely(tmp_path):
+    """Jobs started together (a benchmark queue, a papermill batch) on one cache whose
+    links are stale (the data folder moved) and whose processed files are gone: each job
+    stages and reads the graph without tripping over the others."""
+    import subprocess
+    import sys
+
+    folder = real_data_dir("planetoid/cora")
+    env = dict(os.environ, GRAPHCOND_CACHE=str(tmp_path / "cache"), OMP_NUM_THREADS="1")
+    code = ("import sys; from graphcond import load_dataset; "
+            f"print(load_dataset('cora', data_dir={str(folder)!r}).num_nodes)")
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    links = [p for p in (tmp_path / "cache").rglob("*") if p.is_symlink()]
+    assert len(links) == 8
+    for p in links:
+        p.unlink()
+        p.symlink_to(tmp_path / "moved" / p.name)
+    for p in (tmp_path / "cache").rglob("processed"):
+        shutil.rmtree(p)
+    jobs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(4)]
+    outs = [j.communicate() for j in jobs]
+    assert [j.returncode for j in jobs] == [0] * 4, [err[-400:] for _, err in outs]
+    assert [out.strip() for out, _ in outs] == ["2708"] * 4

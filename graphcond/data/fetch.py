@@ -16,6 +16,7 @@ from .paths import (
     files_hash,
     link_into,
     require_files,
+    staging_lock,
     work_dir,
 )
 
@@ -37,7 +38,8 @@ def read_with_pyg(
     """Return ``(graph, source_paths)`` for ``files`` found in ``folder/subdir``.
 
     The files are linked into ``raw_dir(root)`` of a cache root keyed by their hash,
-    and ``read(root)`` runs the PyG dataset class there. ``check(path)`` may parse a
+    and ``read(root)`` runs the PyG dataset class there, both under the root's
+    :func:`~.paths.staging_lock` (parallel jobs share the cache safely). ``check(path)`` may parse a
     single file and raise; the error then names that file. When the files are absent
     and ``can_download`` is true, ``read`` is called on an empty download root so the
     PyG class fetches them from its public source.
@@ -47,7 +49,8 @@ def read_with_pyg(
     if not present and can_download:
         root = cache_dir() / "pyg" / f"{dataset}-download"
         try:
-            graph = read(root)
+            with staging_lock(root):
+                graph = read(root)
         except NETWORK_ERRORS as exc:
             raise DataNotFoundError(
                 f"dataset {dataset!r}: not found under {src} and the download failed "
@@ -68,12 +71,13 @@ def read_with_pyg(
                     "replace it with an intact copy."
                 ) from exc
     root = work_dir(dataset, files_hash(paths))
-    link_into(paths, raw_dir(root))
-    try:
-        graph = read(root)
-    except Exception as exc:
-        raise CorruptDataError(
-            f"dataset {dataset!r}: reading the raw files in {src} failed "
-            f"({exc.__class__.__name__}: {exc}); replace them with intact copies."
-        ) from exc
+    with staging_lock(root):
+        link_into(paths, raw_dir(root))
+        try:
+            graph = read(root)
+        except Exception as exc:
+            raise CorruptDataError(
+                f"dataset {dataset!r}: reading the raw files in {src} failed "
+                f"({exc.__class__.__name__}: {exc}); replace them with intact copies."
+            ) from exc
     return graph, paths

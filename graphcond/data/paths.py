@@ -21,7 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no inter-process lock, one job per cache folder
+    fcntl = None
 
 ENV_DATA = "GRAPHCOND_DATA"
 ENV_CACHE = "GRAPHCOND_CACHE"
@@ -85,6 +91,19 @@ def work_dir(dataset: str, source_hash: str) -> Path:
     d = cache_dir() / "pyg" / f"{dataset}-{source_hash}"
     d.mkdir(parents=True, exist_ok=True)
     return d
+
+
+@contextmanager
+def staging_lock(folder: Path):
+    """Hold an exclusive inter-process lock on ``folder`` (a ``.lock`` file in it) while
+    staging and processing: parallel jobs on one cache (a benchmark queue, a papermill
+    batch) then never relink or half-read each other's files. POSIX ``flock``; released
+    when the block ends or the process dies."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as f:
+        if fcntl is not None:
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
 
 
 def link_into(paths: list[Path], dest: Path) -> None:
