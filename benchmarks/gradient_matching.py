@@ -22,6 +22,7 @@ import multiprocessing
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -79,11 +80,17 @@ def _run_all(jobs: list[tuple], workers: int):
             yield fut.result()
 
 
+@lru_cache(maxsize=None)
+def _dataset(name: str):
+    """A dataset loaded once per process (jobs of one worker share it)."""
+    return graphcond.load_dataset(name)
+
+
 def _one_job(job: tuple) -> tuple[list[dict], dict]:
     """Condense one (dataset, rate, method, seed) and evaluate it ``runs`` times."""
     ds, rate, method, seed, quick, overrides, runs, threads, device = job
     torch.set_num_threads(threads)
-    data = graphcond.load_dataset(ds)
+    data = _dataset(ds)
     t = time.perf_counter()
     graph = graphcond.condense(data, method, rate=rate, seed=seed, quick=quick, device=device, progress=False,
                                **overrides)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -131,12 +133,9 @@ def test_parallel_jobs_stage_one_dataset_safely(tmp_path):
     """Jobs started together (a benchmark queue, a papermill batch) on one cache whose
     links are stale (the data folder moved) and whose processed files are gone: each job
     stages and reads the graph without tripping over the others."""
-    import subprocess
-    import sys
-
     folder = real_data_dir("planetoid/cora")
     env = dict(os.environ, GRAPHCOND_CACHE=str(tmp_path / "cache"), OMP_NUM_THREADS="1")
-    code = ("import sys; from graphcond import load_dataset; "
+    code = ("from graphcond import load_dataset; "
             f"print(load_dataset('cora', data_dir={str(folder)!r}).num_nodes)")
     subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
     links = [p for p in (tmp_path / "cache").rglob("*") if p.is_symlink()]

@@ -39,8 +39,8 @@ def read_with_pyg(
 
     The files are linked into ``raw_dir(root)`` of a cache root keyed by their hash,
     and ``read(root)`` runs the PyG dataset class there, both under the root's
-    :func:`~.paths.staging_lock` (parallel jobs share the cache safely). ``check(path)`` may parse a
-    single file and raise; the error then names that file. When the files are absent
+    :func:`~.paths.staging_lock` (parallel jobs share the cache safely). ``check(path)``
+    may parse a single file and raise; the error then names that file. When the files are absent
     and ``can_download`` is true, ``read`` is called on an empty download root so the
     PyG class fetches them from its public source.
     """
