@@ -68,7 +68,8 @@ def test_citeseer_counts(citeseer):
 @pytest.mark.parametrize(
     "name, nodes, edges, types, target, classes, labelled, test",
     [
-        ("acm", 10942, 547872, {"paper": 3025, "author": 5959, "subject": 56, "term": 1902}, "paper", 3, 907, 2118),
+        # ACM: HGB's 547,872 links with cite/ref merged into one symmetric relation with self-loops
+        ("acm", 10942, 550831, {"paper": 3025, "author": 5959, "subject": 56, "term": 1902}, "paper", 3, 907, 2118),
         ("dblp", 26128, 239566, {"author": 4057, "paper": 14328, "term": 7723, "venue": 20}, "author", 4, 1217, 2840),
         ("imdb", 21420, 86642, {"movie": 4932, "director": 2393, "actor": 6124, "keyword": 7971}, "movie", 5, 1371, 3202),
     ],
@@ -83,6 +84,24 @@ def test_hgb_counts(request, name, nodes, edges, types, target, classes, labelle
     assert int(s.test_mask.sum()) == test
     assert not (s.train_mask & s.val_mask).any() and not (s.val_mask & s.test_mask).any()
     assert g.multilabel == (name == "imdb")
+
+
+def test_acm_paper_links_merge_cite_and_ref_with_self_loops(acm):
+    hgb = load_dataset("acm", data_dir=real_data_dir("hgb/ACM.zip"), paper_links="hgb")
+    assert hgb.num_edges == 547872 and ("paper", "link", "paper") not in hgb.edge_types
+    n = hgb["paper"].num_nodes
+    expected = {(i, i) for i in range(n)}
+    for rel in ("cite", "ref"):
+        a, b = hgb["paper", rel, "paper"].edge_index.tolist()
+        expected |= set(zip(a, b)) | set(zip(b, a))
+    merged = acm["paper", "link", "paper"].edge_index
+    got = list(zip(*merged.tolist()))
+    assert len(got) == len(set(got)) and set(got) == expected
+    assert set(acm.edge_types) == set(hgb.edge_types) - {("paper", "cite", "paper"), ("paper", "ref", "paper")} | {
+        ("paper", "link", "paper")}
+    assert acm["paper", "to", "author"].edge_index.equal(hgb["paper", "to", "author"].edge_index)
+    with pytest.raises(ValueError, match="paper_links"):
+        load_dataset("acm", data_dir=real_data_dir("hgb/ACM.zip"), paper_links="both")
 
 
 def test_hgb_split_seed_changes_validation_only(acm):

@@ -183,20 +183,16 @@ def test_acm_deterministic(acm, acm_freehgc):
 @pytest.mark.realdata
 @pytest.mark.slow
 @needs_data
-def test_acm_freehgc_rank_scores_beat_random_hg(acm):
-    """ACM rate 0.1 (72 papers), SeHGNN 500 epochs / patience 50: FreeHGC with the
-    ``path_scores="rank"`` option (model seeds 0-2) above Random-HG (condensation seeds
-    0-2, model seed 0). Larger runs (8 seeds each, see the freehgc module docstring):
-    rank 85.4, the authors' "picked" default 83.8, Random-HG 84.7 micro-F1."""
+def test_acm_freehgc_trains_sehgnn_near_the_whole_graph(acm, acm_freehgc):
+    """ACM 2.4% (rate 0.1, 72 of 3025 papers), SeHGNN 500 epochs / patience 50, model
+    seeds 0-1: micro-F1 above 0.84 (benchmark, 5 seeds: 87.2 +- 0.8; whole graph 94.0).
+    Random-HG reaches 89.0 +- 1.6 there: on this evaluator FreeHGC's selection does not
+    beat random targets (see the closing notes of issue 3)."""
     import graphcond
 
-    seeds = (0, 1, 2)
-    rank = graphcond.condense(acm, "freehgc", rate=0.1, seed=0, progress=False, path_scores="rank")
-    free = graphcond.evaluate([rank], acm, model="sehgnn", runs=len(seeds))
-    rand = [graphcond.condense(acm, "random-hg", rate=0.1, seed=s, progress=False) for s in seeds]
-    rnd = graphcond.evaluate(rand, acm, model="sehgnn", runs=1)
-    assert free.metric == "micro-f1"
-    assert statistics.fmean(free.values) > statistics.fmean(rnd.values)
+    res = graphcond.evaluate([acm_freehgc], acm, model="sehgnn", runs=2)
+    assert res.metric == "micro-f1"
+    assert statistics.fmean(res.values) > 0.84
 
 
 @pytest.mark.realdata
@@ -234,7 +230,11 @@ def test_acm_selection_table_and_coverage_explain_the_selection(acm, acm_freehgc
     train = acm["paper"].train_mask.nonzero().view(-1)
     assert all(v == 1.0 for v in coverage(acm, train, paths).values())
     picked = coverage(acm, torch.tensor(sorted(chosen)), paths)
-    random72 = coverage(acm, train[torch.randperm(train.numel(), generator=torch.Generator().manual_seed(0))[:72]], paths)
     assert all(0 < v <= 1 for v in picked.values())
-    # the receptive-field term reaches more authors (1 hop) than a random pick of the same size
-    assert picked["author-to->paper"] > random72["author-to->paper"]
+    # the receptive-field term reaches more of the graph than random picks of the same
+    # size: summed over the 30 paths, above each of 5 random draws (measured: 22.6
+    # against 21.1 +- 0.2; on paper-link->paper 0.30 against 0.18 +- 0.01)
+    gen = torch.Generator().manual_seed(0)
+    draws = [coverage(acm, train[torch.randperm(train.numel(), generator=gen)[:72]].sort().values, paths)
+             for _ in range(5)]
+    assert sum(picked.values()) > max(sum(d.values()) for d in draws)
