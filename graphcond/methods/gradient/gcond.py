@@ -19,10 +19,11 @@ At the end the learned adjacency is sparsified (entries below ``threshold`` drop
   preset, 3 seeds x 5 GCN runs: frozen PGE 75.78 +- 2.81 (paper 75.7), identity 44.07 +- 8.30.
   On Citeseer the matching HURTS (seed 0, 1.8%, 3 GCN runs: 63.5 at epoch 1, i.e. the
   random real nodes it starts from, 43.9 after 25 epochs, 47.5 after 100; identity
-  matching 50.7 after 100) and the full preset (seed 0, 5 GCN runs) ends at 37.7 +- 6.7,
-  33.6 +- 8.9 and 43.9 +- 3.3 (0.9 / 1.8 / 3.6%) against the paper's 71.4 / 69.8 / 69.4:
-  the synthetic rows drift from sparse (norm 0.18) to dense (0.49 after 100 epochs)
-  under Adam's per-coordinate steps;
+  matching 50.7 after 100): the synthetic rows drift from sparse (norm 0.18) to dense
+  (0.49 after 100 epochs) under Adam's per-coordinate steps. How far depends on the
+  seed: the full preset (5 GCN runs per seed) gives seed means 37.7 / 64.6 / 69.4 at
+  0.9% (57.2 +- 14.9 over seeds 0-2, paper 71.4), 33.6 / 37.8 / 46.0 at 1.8% (39.1 +- 7.5,
+  paper 69.8) and 43.9 +- 3.3 at 3.6% (seed 0 only, paper 69.4);
 - ``dcgraph``: as ``gcondx`` with the real edges removed too (our reading: its code is
   not published). Cora 2.6%: frozen PGE 74.33 +- 1.77 (paper 67.6), identity 36.08 +- 6.60.
 
