@@ -13,6 +13,7 @@ test nodes. Writes tidy rows (CSV) and a mean ± std table (Markdown).
     python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods freehgc,herding-hg --models sehgnn,han,hgt,simple-hgn
     python benchmarks/freehgc.py --datasets mutag --ratios 0.01,0.02 --models rgcn   # ratio of all target nodes
     python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods coarsening-hg --set candidates=edges
+    python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods freehgc --sehgnn select=loss   # evaluator option
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import pandas as pd
 import torch
 
 import graphcond
+from graphcond.hetero import sehgnn
 from graphcond.hetero.evaluators import fit_heterogeneous
 from graphcond.methods.base import parse_value
 from graphcond.training import TrainConfig
@@ -31,13 +33,17 @@ from graphcond.results import markdown
 
 
 def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models=("sehgnn",),
-        whole: bool = True, budget: str = "rate", overrides: dict | None = None) -> pd.DataFrame:
-    """``rates`` are shares of the training labels, or of all target nodes with ``budget="ratio"``."""
+        whole: bool = True, budget: str = "rate", overrides: dict | None = None,
+        evaluator: dict | None = None) -> pd.DataFrame:
+    """``rates`` are shares of the training labels, or of all target nodes with ``budget="ratio"``;
+    ``evaluator`` sets :data:`graphcond.hetero.sehgnn.SETTINGS` (recorded as ``sehgnn.KEY``)."""
     torch.set_num_threads(threads)
     rows = []
     dev = torch.device("cpu")
     overrides = overrides or {}
-    settings = " ".join(f"{k}={v}" for k, v in overrides.items())
+    evaluator = evaluator or {}
+    sehgnn.SETTINGS.update(evaluator)
+    settings = " ".join([f"{k}={v}" for k, v in overrides.items()] + [f"sehgnn.{k}={v}" for k, v in evaluator.items()])
     for name in datasets:
         data = graphcond.load_dataset(name)
         jobs = [("whole", None)] * whole + [(m, r) for r in rates for m in methods]
@@ -80,17 +86,24 @@ def main() -> None:
     ap.add_argument("--models", default="sehgnn", help="evaluators, comma-separated: sehgnn,han,hgt,simple-hgn")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-graph rows")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="setting for every method")
+    ap.add_argument("--sehgnn", action="append", default=[], metavar="KEY=VALUE",
+                    help="SeHGNN evaluator setting (graphcond.hetero.sehgnn.SETTINGS), e.g. select=loss")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default="benchmarks/out/freehgc")
     a = ap.parse_args()
     if a.quick:
         a.datasets, a.rates, a.seeds = "acm", "0.1", "0,1"  # 500 epochs: patience stops it early
+    evaluator = {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in a.sehgnn)}
+    unknown = set(evaluator) - set(sehgnn.SETTINGS)
+    if unknown:
+        ap.error(f"unknown SeHGNN setting(s) {sorted(unknown)}; settings: {sorted(sehgnn.SETTINGS)}")
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fractions = a.ratios or a.rates
     run(a.datasets.split(","), [float(r) for r in fractions.split(",")], [int(s) for s in a.seeds.split(",")],
         a.epochs, a.methods.split(","), out, a.threads, a.models.split(","), not a.no_whole,
-        "ratio" if a.ratios else "rate", {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in a.set)})
+        "ratio" if a.ratios else "rate", {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in a.set)},
+        evaluator)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ import torch
 from torch_geometric.data import HeteroData
 
 from graphcond.hetero.evaluators import fit_heterogeneous
+from graphcond.hetero import sehgnn
 from graphcond.hetero.message_passing import han_paths, metapath_edges
+from graphcond.hetero.sehgnn import _dropout_values, train_and_select
 from graphcond.training import TrainConfig
 
 
@@ -69,3 +71,39 @@ def test_models_learn_through_the_neighbours(model):
 def test_unknown_model_refused():
     with pytest.raises(ValueError, match="one of"):
         fit_heterogeneous(toy(), toy(), TrainConfig(model="gcn"), torch.device("cpu"), 0)
+
+
+class ScriptedValidation(torch.nn.Module):
+    """Validation logits from a script, one entry per epoch (2 nodes, labels 0 and 1)."""
+
+    SCRIPT = [[[1.0, 0.0], [0.0, 1.0]],  # right, unsure: F1 1, loss 0.31
+              [[5.0, 0.0], [0.0, 5.0]],  # right, sure: F1 1, loss 0.007
+              [[0.0, 1.0], [0.0, 1.0]]]  # one wrong: F1 0.5
+
+    def __init__(self):
+        super().__init__()
+        self.w, self.calls = torch.nn.Parameter(torch.zeros(2, 2)), 0
+
+    def val(self):
+        self.calls += 1
+        return torch.tensor(self.SCRIPT[self.calls - 1])
+
+
+@pytest.mark.parametrize("select,epoch", [("f1", 0), ("loss", 1)])
+def test_epoch_selection_by_f1_or_by_loss(monkeypatch, select, epoch):
+    monkeypatch.setitem(sehgnn.SETTINGS, "select", select)
+    m, y = ScriptedValidation(), torch.tensor([0, 1])
+    res = train_and_select(m, lambda: m.w, y, m.val, y, lambda: m.w, y, False, 0.01, 0.0, 3, "cpu")
+    assert res.epoch == epoch and res.val == 1.0
+
+
+def test_input_dropout_keeps_the_sparsity_pattern():
+    dense = torch.tensor([[1.0, 0.0, 2.0, 0.0], [0.0, 3.0, 0.0, 4.0], [5.0, 6.0, 7.0, 8.0]])
+    x = dense.to_sparse_csr()
+    torch.manual_seed(0)
+    out = _dropout_values(x, 0.5, True)
+    assert torch.equal(out.crow_indices(), x.crow_indices()) and torch.equal(out.col_indices(), x.col_indices())
+    kept = out.values() != 0
+    assert 0 < kept.sum() < x.values().numel()
+    assert torch.allclose(out.values()[kept], 2 * x.values()[kept])
+    assert _dropout_values(x, 0.5, False) is x and _dropout_values(dense, 0.0, True) is dense
