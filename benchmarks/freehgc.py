@@ -74,6 +74,11 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models
     return df
 
 
+def key_values(pairs: list[str]) -> dict:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``."""
+    return {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in pairs)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
@@ -93,7 +98,7 @@ def main() -> None:
     a = ap.parse_args()
     if a.quick:
         a.datasets, a.rates, a.seeds = "acm", "0.1", "0,1"  # 500 epochs: patience stops it early
-    evaluator = {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in a.sehgnn)}
+    evaluator = key_values(a.sehgnn)
     unknown = set(evaluator) - set(sehgnn.SETTINGS)
     if unknown:
         ap.error(f"unknown SeHGNN setting(s) {sorted(unknown)}; settings: {sorted(sehgnn.SETTINGS)}")
@@ -102,8 +107,7 @@ def main() -> None:
     fractions = a.ratios or a.rates
     run(a.datasets.split(","), [float(r) for r in fractions.split(",")], [int(s) for s in a.seeds.split(",")],
         a.epochs, a.methods.split(","), out, a.threads, a.models.split(","), not a.no_whole,
-        "ratio" if a.ratios else "rate", {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in a.set)},
-        evaluator)
+        "ratio" if a.ratios else "rate", key_values(a.set), evaluator)
 
 
 if __name__ == "__main__":

@@ -278,7 +278,9 @@ def train_and_select(model: nn.Module, train_logits, y_train: Tensor, val_logits
     highest validation micro-F1 (first reached); ``"loss"`` the lowest validation loss,
     as the SeHGNN and FreeHGC authors' code select."""
     patience = SETTINGS["patience"] if patience is None else patience
-    by_loss = {"f1": False, "loss": True}[SETTINGS["select"]]
+    if SETTINGS["select"] not in ("f1", "loss"):
+        raise ValueError(f"SETTINGS['select'] must be 'f1' or 'loss', not {SETTINGS['select']!r}")
+    by_loss = SETTINGS["select"] == "loss"
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     y_train = (y_train.float() if multilabel else y_train.long()).to(device)
     loss_fn = F.binary_cross_entropy_with_logits if multilabel else F.cross_entropy
