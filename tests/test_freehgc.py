@@ -184,15 +184,16 @@ def test_acm_deterministic(acm, acm_freehgc):
 @pytest.mark.slow
 @needs_data
 def test_acm_freehgc_trains_sehgnn_near_the_whole_graph(acm, acm_freehgc):
-    """ACM 2.4% (rate 0.1, 72 of 3025 papers), SeHGNN 500 epochs / patience 50, model
-    seeds 0-1: micro-F1 above 0.84 (benchmark, 5 seeds: 87.2 +- 0.8; whole graph 94.0).
-    Random-HG reaches 89.0 +- 1.6 there: on this evaluator FreeHGC's selection does not
-    beat random targets (see the closing notes of issue 3)."""
+    """ACM 2.4% (rate 0.1, 72 of 3025 papers), SeHGNN (3-hop meta-paths, the authors'
+    ACM setting) 500 epochs / patience 50, model seeds 0-1: micro-F1 above 0.86
+    (benchmark, 5 seeds: 88.7 +- 1.2; whole graph 94.0). Random-HG reaches 89.3 +- 1.0
+    there: on this evaluator FreeHGC's selection does not beat random targets (see the
+    closing notes of issue 3)."""
     import graphcond
 
     res = graphcond.evaluate([acm_freehgc], acm, model="sehgnn", runs=2)
     assert res.metric == "micro-f1"
-    assert statistics.fmean(res.values) > 0.84
+    assert statistics.fmean(res.values) > 0.86
 
 
 @pytest.mark.realdata
