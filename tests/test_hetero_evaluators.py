@@ -9,7 +9,8 @@ from torch_geometric.data import HeteroData
 from graphcond.hetero.evaluators import fit_heterogeneous
 from graphcond.hetero import sehgnn
 from graphcond.hetero.message_passing import han_paths, metapath_edges
-from graphcond.hetero.sehgnn import _dropout_values, train_and_select
+from graphcond.hetero.sehgnn import train_and_select
+from graphcond.models.homogeneous import dropout
 from graphcond.training import TrainConfig
 
 
@@ -101,9 +102,9 @@ def test_input_dropout_keeps_the_sparsity_pattern():
     dense = torch.tensor([[1.0, 0.0, 2.0, 0.0], [0.0, 3.0, 0.0, 4.0], [5.0, 6.0, 7.0, 8.0]])
     x = dense.to_sparse_csr()
     torch.manual_seed(0)
-    out = _dropout_values(x, 0.5, True)
+    out = dropout(x, 0.5, True)
     assert torch.equal(out.crow_indices(), x.crow_indices()) and torch.equal(out.col_indices(), x.col_indices())
     kept = out.values() != 0
     assert 0 < kept.sum() < x.values().numel()
     assert torch.allclose(out.values()[kept], 2 * x.values()[kept])
-    assert _dropout_values(x, 0.5, False) is x and _dropout_values(dense, 0.0, True) is dense
+    assert dropout(x, 0.5, False) is x and dropout(dense, 0.0, True) is dense

@@ -21,8 +21,8 @@ generic ``TrainConfig`` defaults take SeHGNN's (hidden 128, DBLP 512: see
 meta-path length is :data:`SETTINGS` ``["hops"]`` (``None``: the FreeHGC authors'
 evaluation, :data:`~.metapaths.HOPS`, ACM 3 / others 2; ``"sehgnn"``: SeHGNN's own, ACM
 4 / IMDB 4 / DBLP 2, far heavier; or an int). The hop count matters most with few
-labels: FreeHGC on ACM, 3 seeds, micro-F1 at 1.2 / 2.4%: 2 hops 78.0 / 87.2 (5 seeds),
-3 hops 85.8 / 89.4; whole graph 94.0 both. ``SETTINGS["patience"]`` is 50.
+labels: FreeHGC on ACM, 5 seeds, micro-F1 at 1.2 / 2.4%: 2 hops 78.0 / 87.2, 3 hops
+84.3 / 88.7; whole graph 94.0 / 93.8. ``SETTINGS["patience"]`` is 50.
 ``SETTINGS["select"]`` picks the epoch by validation micro-F1 (``"f1"``, default) or
 validation loss (``"loss"``, the SeHGNN and FreeHGC authors' code);
 ``SETTINGS["input_dropout"]`` (default 0; SeHGNN's ``input_drop``, 0.1 in the FreeHGC
@@ -47,6 +47,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..models.homogeneous import dropout as values_dropout
 from ..training import TrainConfig
 from .metapaths import HOPS, SEHGNN_HOPS, MetaPathAdjacency, default_hops, enumerate_metapaths, start_type
 
@@ -140,15 +141,6 @@ def _linear_in(x: Tensor, lin: nn.Linear) -> Tensor:
     return lin(x)
 
 
-def _dropout_values(x: Tensor, p: float, training: bool) -> Tensor:
-    """Dropout on a dense tensor or on the stored values of a sparse CSR one."""
-    if not p or not training:
-        return x
-    if x.layout == torch.sparse_csr:
-        return torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), F.dropout(x.values(), p), x.size())
-    return F.dropout(x, p)
-
-
 class SeHGNN(nn.Module):
     """Per-path projection, Transformer-style semantic fusion, MLP head."""
 
@@ -175,7 +167,7 @@ class SeHGNN(nn.Module):
         """The fused representation fed to the MLP head ([n, hidden])."""
         hs = []
         for x, l1, l2 in zip(feats, self.inp, self.proj2):
-            x = _dropout_values(x, self.input_dropout, self.training)
+            x = values_dropout(x, self.input_dropout, self.training)
             h = self.dropout(self.act(self.norm(_linear_in(x, l1))))
             hs.append(l2(h))
         h = torch.stack(hs, 1)  # [n, paths, hidden]

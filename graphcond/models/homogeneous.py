@@ -32,11 +32,12 @@ def linear(x: Tensor, lin: nn.Linear, bias: bool = True) -> Tensor:
 
 
 def dropout(x: Tensor, p: float, training: bool) -> Tensor:
-    """Dropout on dense or sparse CSR ``x`` (only the stored values are dropped)."""
-    if not is_sparse(x):
-        return F.dropout(x, p, training)
+    """Dropout on dense or sparse CSR ``x`` (only the stored values are dropped); ``x``
+    itself when not training or ``p == 0``."""
     if not training or p == 0:
         return x
+    if not is_sparse(x):
+        return F.dropout(x, p, training)
     vals = F.dropout(x.values(), p, True)
     return torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), vals, x.shape, check_invariants=False)
 
