@@ -108,3 +108,35 @@ def test_input_dropout_keeps_the_sparsity_pattern():
     assert 0 < kept.sum() < x.values().numel()
     assert torch.allclose(out.values()[kept], 2 * x.values()[kept])
     assert dropout(x, 0.5, False) is x and dropout(dense, 0.0, True) is dense
+
+
+def three_papers_one_author(y) -> HeteroData:
+    g = HeteroData()
+    g["paper"].num_nodes, g["author"].num_nodes = 3, 1
+    pa = torch.tensor([[0, 1, 2], [0, 0, 0]])
+    g["paper", "to", "author"].edge_index, g["author", "to", "paper"].edge_index = pa, pa.flip(0)
+    g["paper"].y, g["paper"].train_mask = y, torch.tensor([True, True, False])
+    g.target = "paper"
+    return g
+
+
+def test_label_features_by_hand():
+    # paper-author-paper is 1/3 everywhere; training labels of papers 0 and 1 only; a
+    # paper never reads its own label
+    g = three_papers_one_author(torch.tensor([0, 1, 1]))
+    paths = sehgnn.label_paths(g, "paper", 2)
+    assert len(paths) == 1
+    (out,) = sehgnn.label_features(g, paths, [0, 1, 2], 2)
+    third = 1 / 3
+    assert torch.allclose(out, torch.tensor([[0.0, third], [third, 0.0], [third, third]]))
+    multi = three_papers_one_author(torch.tensor([[1, 1], [0, 1], [1, 0]]))  # multi-hot (IMDB)
+    (out,) = sehgnn.label_features(multi, paths, [2, 0], 2)
+    assert torch.allclose(out, torch.tensor([[third, 2 * third], [0.0, third]]))
+
+
+def test_label_hops_resolution(monkeypatch):
+    assert sehgnn.resolve_label_hops("dblp") == 0  # off by default (the FreeHGC authors' evaluation)
+    monkeypatch.setitem(sehgnn.SETTINGS, "label_hops", "sehgnn")
+    assert [sehgnn.resolve_label_hops(d) for d in ("dblp", "acm", "imdb")] == [4, 3, 4]
+    with pytest.raises(ValueError, match="label_hops"):
+        sehgnn.resolve_label_hops("acm", "four")

@@ -9,10 +9,29 @@ features; then ``inner_loop`` relay training steps on the detached synthetic gra
 At the end the learned adjacency is sparsified (entries below ``threshold`` dropped).
 
 The relay matters: ``relay="gcn"`` (the SR-GM authors' choice) matches far worse here
-than ``"sgc"``, for reasons not found yet. Quick loop (50 epochs, 10 outer / 5 inner,
-lr 5e-3), Cora 2.6%, seed 0, 2 GCN runs: SGC 76.2, GCN 2x256 27.3, GCN 2x64 63.8,
-GCond-X with a GCN 2x256 relay 52.0; mm-csbm (misalignment 0.6, rate 0.25, 3 seeds x 3
-runs): SGC 83.0, GCN 2x256 60.8.
+than ``"sgc"``. Quick loop (50 epochs, 10 outer / 5 inner, lr 5e-3), Cora 2.6%, seed 0,
+2 GCN runs: SGC 76.2, GCN 2x256 27.3, GCN 2x64 63.8, GCond-X with a GCN 2x256 relay
+52.0; mm-csbm (misalignment 0.6, rate 0.25, 3 seeds x 3 runs): SGC 83.0, GCN 2x256
+60.8. What we found (``/`` separates lr 5e-3 / 1e-3 / 1e-4 with the GCN 2x256 relay):
+
+- the matching itself barely progresses: SGC's loss falls from 13.6 to 0.1, the GCN's
+  from 1394 to 1252 / 1199 / 1246. On row-normalised Cora features the first layer's
+  pre-activations are dominated by its bias, so 89-100 of its 256 units are inactive on
+  every real training node of a class: their real gradient rows are zero and add a
+  constant 1 each (about 660 of the 1394); the live rows start at cosine 0.41;
+- the learned structure stays dense: the mean self-weight of the normalised synthetic
+  operator starts at 0.027 (PGE outputs near 0.5 everywhere); SGC's first structure phase
+  raises it to 0.20 (0.33 at the end); with the GCN relay it ends at 0.07 / 0.04 / 0.04
+  (at lr 5e-3 the first phase reaches 0.25 and the second, once the features have grown,
+  takes it back), and a GCN evaluated on that near-complete graph scores 27.3 / 24.5 /
+  38.3 even where the features hardly moved (lr 1e-4: mean row norm 0.25 -> 0.27). The adjacency
+  gradient itself points the right way for both relays (same-class entries up,
+  other-class entries down, checked at initialisation);
+- features alone do not rescue it: GCond-X with the GCN relay matched on the identity
+  adjacency reaches 15.0 as the synthetic rows grow (norm 0.25 -> 6.1).
+
+The real-side gradients were checked against an unbatched backward (identical), as were
+the initialisation (GCond's ``1/sqrt(in)`` uniform) and the per-output-unit distance.
 
 - ``gcond``:  learned structure (PGE), real gradients on the real graph;
 - ``gcondx``: features only, real gradients on the real graph; the saved graph has no
