@@ -125,7 +125,7 @@ def test_label_features_by_hand():
     # paper never reads its own label
     g = three_papers_one_author(torch.tensor([0, 1, 1]))
     paths = sehgnn.label_paths(g, "paper", 2)
-    assert len(paths) == 1
+    assert len(paths) == 1 and sehgnn.label_paths(g, "paper", 0) == []
     (out,) = sehgnn.label_features(g, paths, [0, 1, 2], 2)
     third = 1 / 3
     assert torch.allclose(out, torch.tensor([[0.0, third], [third, 0.0], [third, third]]))

@@ -54,7 +54,9 @@ def _edge_types(schema) -> list[EdgeType]:
 def enumerate_metapaths(schema, target: str, hops: int) -> list[MetaPath]:
     """Every meta-path of 1..``hops`` relations ending at ``target``, from ``schema``
     (a ``HeteroData`` or a list of edge types); ordered by length, then by the order of
-    the edge types (deterministic)."""
+    the edge types (deterministic); none for ``hops`` 0."""
+    if hops < 1:
+        return []
     edges = _edge_types(schema)
     level: list[MetaPath] = [(e,) for e in edges if e[2] == target]
     out = list(level)
