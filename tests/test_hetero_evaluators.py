@@ -140,3 +140,12 @@ def test_label_hops_resolution(monkeypatch):
     assert [sehgnn.resolve_label_hops(d) for d in ("dblp", "acm", "imdb")] == [4, 3, 4]
     with pytest.raises(ValueError, match="label_hops"):
         sehgnn.resolve_label_hops("acm", "four")
+
+
+def test_label_channels_reach_training_and_embeddings(monkeypatch):
+    # the coresets' embeddings are built from the same channels as training, label ones included
+    monkeypatch.setitem(sehgnn.SETTINGS, "label_hops", 2)
+    g = toy()
+    assert len(sehgnn.model_inputs(g, g, [0, 1], hops=2)) == 1 + 2 + 1  # raw, 2 feature paths, 1 label path
+    emb = sehgnn.sehgnn_embeddings(g, torch.arange(5), TrainConfig(epochs=5, hidden=16), torch.device("cpu"), 0, hops=2)
+    assert emb.shape == (5, 16)

@@ -26,15 +26,17 @@ labels: FreeHGC on ACM, 5 seeds, micro-F1 at 1.2 / 2.4%: 2 hops 78.0 / 87.2, 3 h
 ``SETTINGS["select"]`` picks the epoch by validation micro-F1 (``"f1"``, default) or
 validation loss (``"loss"``, the SeHGNN and FreeHGC authors' code);
 ``SETTINGS["input_dropout"]`` (default 0; SeHGNN's ``input_drop``, 0.1 in the FreeHGC
-authors' code) drops input features before the per-path projection.
+authors' code) drops input features before the per-path projection. Neither helped
+here (measured with 2 hops everywhere; micro-F1, 5 seeds, FreeHGC on ACM at 1.2 / 2.4%:
+defaults 78.0 / 87.2, ``loss`` 76.0 / 86.0, input dropout 0.1 78.6 / 86.2; whole DBLP,
+3 seeds: 93.7, 93.5, 93.8).
 ``SETTINGS["label_hops"]``: SeHGNN's label propagation (:func:`label_features`, one extra
-channel per target-to-target meta-path of up to that many relations); 0 (default, the
-FreeHGC authors' evaluation), ``"sehgnn"`` (its HGB scripts: DBLP 4, ACM 3, IMDB 4) or
-an int. It did not help here: whole DBLP, seeds 0-2, test micro-F1 93.73 / 93.06 / 92.32
-with 4 label hops against 93.66 / 93.24 / 94.30 without (the label channels are fitted
-within 5-30 epochs and validation micro-F1 drops from 96.7-97.1 to 95.9-96.7). Neither helped
-here (measured with 2 hops everywhere; micro-F1, 5 seeds, FreeHGC on ACM at 1.2 / 2.4%: defaults 78.0 / 87.2, ``loss``
-76.0 / 86.0, input dropout 0.1 78.6 / 86.2; whole DBLP, 3 seeds: 93.7, 93.5, 93.8).
+channel per target-to-target meta-path of up to that many relations, after the feature
+channels); 0 (default, the FreeHGC authors' evaluation), ``"sehgnn"`` (its HGB scripts:
+DBLP 4, ACM 3, IMDB 4) or an int. It did not help here: whole DBLP, seeds 0-2, test
+micro-F1 93.73 / 93.06 / 92.32 with 4 label hops against 93.66 / 93.24 / 94.30 without
+(the label channels are fitted within 5-30 epochs and validation micro-F1 drops from
+96.7-97.1 to 95.9-96.7).
 
 Example:
     >>> from graphcond import condense, evaluate, load_dataset
@@ -178,6 +180,18 @@ def propagate(graph, ref, paths, rows, sparse_below: float | None = None) -> lis
     return out
 
 
+def model_inputs(graph, ref, rows, hops=None, cache_key: str | None = None) -> list[Tensor]:
+    """SeHGNN's channels for target ``rows`` of ``graph`` (meta-paths and label paths from
+    ``ref``, the original graph): :func:`propagate`'s feature channels, then the
+    :func:`label_features` channels when ``SETTINGS["label_hops"]`` asks for them.
+    ``cache_key`` reuses the feature channels across runs (the evaluation graph)."""
+    name = getattr(ref, "name", None)
+    paths = enumerate_metapaths(ref, ref.target, resolve_hops(name, hops))
+    feats = _cached_propagate(graph, ref, paths, rows, cache_key) if cache_key else propagate(graph, ref, paths, rows)
+    lpaths = label_paths(ref, ref.target, resolve_label_hops(name))
+    return feats + label_features(graph, lpaths, rows, int(ref.num_classes)) if lpaths else feats
+
+
 # Precomputed inputs of the evaluation graph (validation/test rows), reused across runs.
 _CACHE: dict = {}
 
@@ -283,8 +297,6 @@ def fit_sehgnn(train_graph, eval_graph, cfg: TrainConfig, device, seed: int, hop
     torch.manual_seed(seed)
     target = eval_graph.target
     multilabel = bool(eval_graph.multilabel)
-    hops = resolve_hops(getattr(eval_graph, "name", None), hops)
-    paths = enumerate_metapaths(eval_graph, target, hops)
     defaults = DEFAULTS | DATASET_DEFAULTS.get(str(getattr(eval_graph, "name", "")).lower(), {})
     hidden, lr = int(_setting(cfg, "hidden", defaults)), float(_setting(cfg, "lr", defaults))
     dropout, epochs = float(_setting(cfg, "dropout", defaults)), int(_setting(cfg, "epochs", defaults))
@@ -296,13 +308,8 @@ def fit_sehgnn(train_graph, eval_graph, cfg: TrainConfig, device, seed: int, hop
     es = eval_graph[target]
     val_rows, test_rows = es.val_mask.nonzero().view(-1), es.test_mask.nonzero().view(-1)
     ev_rows = torch.cat([val_rows, test_rows])
-    ev_feats = _cached_propagate(eval_graph, eval_graph, paths, ev_rows, "eval")
-    tr_feats = propagate(train_graph, eval_graph, paths, tr_rows)
-    lpaths = label_paths(eval_graph, target, resolve_label_hops(getattr(eval_graph, "name", None)))
-    if lpaths:  # label channels after the feature channels (the residual reads channel 0)
-        k = int(eval_graph.num_classes)
-        ev_feats = ev_feats + label_features(eval_graph, lpaths, ev_rows, k)
-        tr_feats = tr_feats + label_features(train_graph, lpaths, tr_rows, k)
+    ev_feats = model_inputs(eval_graph, eval_graph, ev_rows, hops, cache_key="eval")
+    tr_feats = model_inputs(train_graph, eval_graph, tr_rows, hops)
     y_tr = ts.y[tr_rows]
     y_val, y_test = es.y[val_rows], es.y[test_rows]
     nv = val_rows.numel()
@@ -367,8 +374,7 @@ def sehgnn_embeddings(graph, rows, cfg: TrainConfig, device, seed: int, hops=Non
     ``graph`` from a SeHGNN trained on ``graph``'s training nodes (selected on its
     validation nodes): the embeddings of the Herding-HG / K-Center-HG coresets."""
     res = fit_sehgnn(graph, graph, cfg, device, seed, hops)
-    paths = enumerate_metapaths(graph, graph.target, resolve_hops(getattr(graph, "name", None), hops))
-    feats = [f.to(device) for f in propagate(graph, graph, paths, rows)]
+    feats = [f.to(device) for f in model_inputs(graph, graph, rows, hops)]
     res.model.eval()
     with torch.no_grad():
         return res.model.embed(feats).cpu()
