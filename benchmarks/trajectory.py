@@ -4,15 +4,18 @@ For every dataset and rate: the coresets (random, herding, K-Center), SFGC and G
 each condensed with several seeds and evaluated with several GCN runs (selection on
 validation only), plus the whole graph. Writes tidy rows (CSV) and a markdown table
 (mean ± std over all runs, and the spread over condensation seeds) next to the
-paper's numbers. Expert buffers are cached (``GRAPHCOND_CACHE``), so a rerun reuses
+paper's numbers, and per trajectory run the validation accuracy against iteration
+and wall time (``<out>.curves.json``). Expert buffers are cached (``GRAPHCOND_CACHE``), so a rerun reuses
 them and an interrupted run resumes.
 
 Usage::
 
     python benchmarks/trajectory.py                       # Cora + Citeseer, all rates, 3 seeds x 5 runs
     python benchmarks/trajectory.py --quick               # quick presets, Cora rate 0.5, 1 seed x 3 runs
+    python benchmarks/trajectory.py --datasets citeseer --methods geom --seeds 3 4 --no-whole  # more seeds
     python benchmarks/trajectory.py --datasets cora --rates 0.5 --methods geom sfgc --ablations
     python benchmarks/trajectory.py --set num_experts=20  # any method setting
+    python benchmarks/trajectory.py --datasets cora --rates 0.5 --methods geom --models gcn sgc appnp cheby sage mlp
 
 The full run is long (200 experts per dataset and thousands of iterations of 2500
 unrolled steps for Cora); use a GPU (``--device cuda``) or lower ``--set`` values.
@@ -42,9 +45,11 @@ def main(argv=None) -> None:
     ap.add_argument("--rates", nargs="+", type=float, default=None)
     ap.add_argument("--methods", nargs="+", default=None)
     ap.add_argument("--ablations", action="store_true", help="also GEOM with each switch turned off")
-    ap.add_argument("--seeds", type=int, default=None, help="condensation seeds (default 3, quick 1)")
+    ap.add_argument("--seeds", nargs="+", type=int, default=None, help="condensation seeds (default 0 1 2, quick 0)")
+    ap.add_argument("--models", nargs="+", default=["gcn"], help="evaluation models (cross-architecture: gcn sgc appnp cheby sage mlp)")
     ap.add_argument("--runs", type=int, default=None, help="evaluation runs per graph (default 5, quick 3)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="setting for sfgc/geom")
+    ap.add_argument("--no-whole", action="store_true", help="skip the whole-graph rows")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default="benchmarks/out/trajectory")
@@ -53,7 +58,7 @@ def main(argv=None) -> None:
     datasets = a.datasets or (["cora"] if a.quick else ["cora", "citeseer"])
     rates = a.rates or ([0.5] if a.quick else [0.25, 0.5, 1.0])
     methods = a.methods or ["random", "herding", "kcenter", "sfgc", "geom"]
-    seeds = a.seeds or (1 if a.quick else 3)
+    seeds = a.seeds or ([0] if a.quick else [0, 1, 2])
     runs = a.runs or (3 if a.quick else 5)
     overrides = dict(kv.split("=", 1) for kv in a.set)
     overrides = {k: parse_value(v) for k, v in overrides.items()}
@@ -63,29 +68,52 @@ def main(argv=None) -> None:
     out = Path(a.out + ("-quick" if a.quick else ""))
     out.parent.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
+    curves: list[dict] = []  # validation accuracy against iteration and wall time, per trajectory run
     for ds in datasets:
         data = load_dataset(ds)
-        whole = evaluate(condense(data, "whole"), data, runs=runs, device=a.device)
-        rows += [r | {"variant": "whole", "rate": None} for r in whole.rows]
+        if not a.no_whole:
+            whole = condense(data, "whole")
+            for model in a.models:
+                rows += [r | {"variant": "whole", "rate": None} for r in evaluate(whole, data, model=model, runs=runs, device=a.device).rows]
         for rate in rates:
             for label, method, extra in variants:
                 settings = (overrides | extra) if method in TRAJECTORY else {}
                 graphs = []
-                for seed in range(seeds):
+                for seed in seeds:
                     t = time.perf_counter()
                     graphs.append(
                         condense(data, method, rate=rate, seed=seed, device=a.device, quick=a.quick and method in TRAJECTORY, **settings)
                     )
                     print(f"{ds} rate {rate} {label} seed {seed}: condensed in {time.perf_counter() - t:.1f} s", flush=True)
-                res = evaluate(graphs, data, runs=runs, device=a.device)
-                rows += [r | {"variant": label, "settings": json.dumps(settings)} for r in res.rows]
-                s = res.summary()
-                print(f"  -> {100 * s['mean']:.2f} ± {100 * s['std']:.2f} (seed spread {100 * s['seed_std']:.2f})", flush=True)
+                info = {g.meta["seed"]: run_info(g) for g in graphs}
+                for model in a.models:
+                    res = evaluate(graphs, data, model=model, runs=runs, device=a.device)
+                    rows += [r | {"variant": label, "settings": json.dumps(settings)} | info[r["condense_seed"]] for r in res.rows]
+                    s = res.summary()
+                    print(f"  {model} -> {100 * s['mean']:.2f} ± {100 * s['std']:.2f} (seed spread {100 * s['seed_std']:.2f})", flush=True)
+                curves += [{"dataset": ds, "rate": rate, "variant": label, "seed": g.meta["seed"],
+                            "history": g.meta["info"].get("history", [])} for g in graphs if method in TRAJECTORY]
+                (out.parent / (out.name + ".curves.json")).write_text(json.dumps(curves, indent=1))
                 pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)  # keep what is done
     df = pd.DataFrame(rows)
     df.to_csv(out.parent / (out.name + ".csv"), index=False)
-    (out.parent / (out.name + ".md")).write_text(table(df, seeds, runs, a.quick))
+    (out.parent / (out.name + ".md")).write_text(table(df, len(seeds), runs, a.quick))
     print((out.parent / (out.name + ".md")).read_text())
+
+
+def run_info(graph) -> dict:
+    """Buffer and matching figures of a trajectory run (empty for the coresets)."""
+    info = graph.meta["info"]
+    if "history" not in info:
+        return {}
+    return {
+        "experts": info["experts"],
+        "buffer_disk_mb": info["buffer_disk_mb"],
+        "buffer_s": info["buffer_seconds"],
+        "s_per_iteration": round(info["seconds_per_iteration"], 3),
+        "selected_iteration": info["selected_iteration"],
+        "selected_val": info["selected_val"],
+    }
 
 
 def table(df: pd.DataFrame, seeds: int, runs: int, quick: bool) -> str:
@@ -95,16 +123,16 @@ def table(df: pd.DataFrame, seeds: int, runs: int, quick: bool) -> str:
         f"Test accuracy %: mean ± std over {seeds} condensation seed(s) x {runs} GCN runs; "
         "[seed spread] = std of the per-seed means; paper = GEOM paper. Selection on validation only.",
         "",
-        "| dataset | rate | nodes | variant | accuracy | seed spread | condense s | paper |",
-        "|---|---|---|---|---|---|---|---|",
+        "| dataset | rate | nodes | variant | model | accuracy | seed spread | condense s | paper |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for (ds, rate, variant), g in df.groupby(["dataset", "rate", "variant"], dropna=False, sort=False):
+    for (ds, rate, variant, model), g in df.groupby(["dataset", "rate", "variant", "model"], dropna=False, sort=False):
         per_seed = g.groupby("condense_seed")["test"].mean()
         spread = 100 * per_seed.std() if len(per_seed) > 1 else 0.0
-        paper = paper_value(ds, variant, None if pd.isna(rate) else float(rate)) or ""
+        paper = (paper_value(ds, variant, None if pd.isna(rate) else float(rate)) or "") if model == "gcn" else ""
         r = "" if pd.isna(rate) else f"{rate:g}"
         lines.append(
-            f"| {ds} | {r} | {int(g['condensed_target_nodes'].iloc[0])} | {variant} | "
+            f"| {ds} | {r} | {int(g['condensed_target_nodes'].iloc[0])} | {variant} | {model} | "
             f"{100 * g['test'].mean():.2f} ± {100 * g['test'].std(ddof=1 if len(g) > 1 else 0):.2f} | "
             f"{spread:.2f} | {g['condense_s'].mean():.1f} | {paper} |"
         )

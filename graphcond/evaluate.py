@@ -140,7 +140,7 @@ def evaluate(
                     "condensed_target_nodes": c.meta["counts"]["condensed_target_nodes"],
                     "condense_seed": c.meta["seed"],
                     "condensed_id": gid,
-                    "model": model,
+                    "model": cfg.model,
                     "run": run,
                     "metric": metric,
                     "val": res.val,

@@ -1,6 +1,7 @@
 """Trajectory matching (SFGC, GEOM): difficulty, pacing, expert buffer, student, methods."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 
@@ -136,6 +137,13 @@ def test_buffer_cache_reuse_resume_and_copies():
     assert torch.equal(resumed.load(0)["checkpoints"], ck)
     # another schedule is another buffer
     assert expert_buffer(data, ExpertSpec(**{**spec.__dict__, "curriculum": False}), 1, progress=False).folder != first.folder
+    # a shorter kept range is served by the longer buffer: same trajectories, no training
+    shorter = expert_buffer(data, dataclasses.replace(spec, keep_epochs=20), 3, progress=False)
+    assert shorter.folder == first.folder and shorter.trained == 0 and shorter.spec.keep_epochs == 30
+    # a longer one is its own buffer, whose stored range starts with the same checkpoints
+    longer = expert_buffer(data, dataclasses.replace(spec, keep_epochs=40), 1, progress=False)
+    assert longer.folder != first.folder and longer.trained == 1
+    assert torch.equal(longer.load(0)["checkpoints"][: len(ck)], ck) and len(longer.load(0)["checkpoints"]) == 9
 
 
 def test_flat_params_is_a_copy():
@@ -162,18 +170,22 @@ def test_fast_unroll_matches_autograd_reference():
     shapes = [(16, 10), (16,), (3, 16), (3,)]
     theta = torch.randn(sum(math.prod(s) for s in shapes)) * 0.3
     x = torch.randn(6, 10, requires_grad=True)
-    y = torch.softmax(torch.randn(6, 3), 1)
+    y_logit = torch.randn(6, 3, requires_grad=True)
+    y = torch.softmax(y_logit, 1)
     lr = torch.tensor(0.5, requires_grad=True)
     fast = unroll(x, y, theta, shapes, lr, 15)
     ref = reference_unroll(x, y, theta, shapes, lr, 15)
     for a, b in zip(fast, ref):
         assert torch.allclose(a, b, atol=1e-5)
-    ga = torch.autograd.grad(sum((t**2).sum() for t in fast), [x, lr])
-    gb = torch.autograd.grad(sum((t**2).sum() for t in ref), [x, lr])
+    # the hand-written adjoint pass gives autograd's gradients (features, soft labels, lr)
+    weights = [torch.randn_like(t) for t in ref]
+    inputs = [x, y_logit, lr]
+    ga = torch.autograd.grad(sum((t * w).sum() for t, w in zip(fast, weights)), inputs, retain_graph=True)
+    gb = torch.autograd.grad(sum((t * w).sum() for t, w in zip(ref, weights)), inputs, retain_graph=True)
     for a, b in zip(ga, gb):
         assert torch.allclose(a, b, rtol=1e-4, atol=1e-5)
     seg = unroll(x, y, theta, shapes, lr, 15, segment=4)
-    gs = torch.autograd.grad(sum((t**2).sum() for t in seg), [x, lr])
+    gs = torch.autograd.grad(sum((t * w).sum() for t, w in zip(seg, weights)), inputs)
     for a, b in zip(ga, gs):
         assert torch.allclose(a, b, rtol=1e-5, atol=1e-6)
     assert [t.shape for t in split(theta, shapes)] == [torch.Size(s) for s in shapes]

@@ -14,7 +14,10 @@ live model's parameters (GraphSlim's CPU bug stored one aliased tensor 20 times)
 
 The buffer lives under ``cache_dir()/trajectories/<dataset>-<key>/`` where ``key``
 hashes everything that shapes a stored trajectory (dataset source hash, teacher
-settings, schedule, seed, kept range, storage dtype). Each expert is written
+settings, schedule, seed, kept range, storage dtype). A request is served by the
+cached buffer of the same spec that keeps the longest range, if that covers the
+range asked for (a trajectory does not depend on how much of it is kept), so the
+presets of several ratios share one buffer. Each expert is written
 atomically (temporary file, then rename) as soon as it is trained, so an interrupted
 run resumes where it stopped and later condensations reuse it.
 
@@ -140,12 +143,29 @@ def _save_atomic(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _covering_spec(data, spec: ExpertSpec) -> ExpertSpec:
+    """``spec`` with the longest kept range among the cached buffers that differ from it
+    only there and keep at least as much (``spec`` itself when there is none)."""
+    best = spec
+    for meta_path in (cache_dir() / "trajectories").glob(f"{data.name}-*/meta.json"):
+        try:
+            keep = int(json.loads(meta_path.read_text())["spec"]["keep_epochs"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        other = dataclasses.replace(spec, keep_epochs=keep)
+        if keep > best.keep_epochs and meta_path.parent.name == f"{data.name}-{other.key(data)}":
+            best = other
+    return best
+
+
 def expert_buffer(data, spec: ExpertSpec, num_experts: int, device=None, progress: bool = True) -> Buffer:
-    """Load the ``num_experts`` experts of ``spec`` for ``data`` from the cache,
-    training (and saving, one by one) those missing."""
+    """Load the ``num_experts`` experts of ``spec`` for ``data`` from the cache (or from
+    a cached buffer of the same spec keeping a longer range), training (and saving,
+    one by one) those missing."""
     from tqdm.auto import tqdm
 
     device = torch.device("cpu") if device is None else torch.device(device)
+    spec = _covering_spec(data, spec)
     folder = cache_dir() / "trajectories" / f"{data.name}-{spec.key(data)}"
     folder.mkdir(parents=True, exist_ok=True)
     meta_path = folder / "meta.json"

@@ -117,6 +117,20 @@ class _TrajectoryMatching(Method):
         fields = {name: getattr(self.config, name) for name in shared}
         return ExpertSpec(**fields, keep_epochs=num_epochs_kept, seed=self.config.buffer_seed)
 
+    def kept_epochs(self) -> int:
+        """Teacher epochs the buffer must keep: the window's largest start checkpoint
+        plus ``expert_epochs`` (refused when the teacher does not train that long)."""
+        c = self.config
+        se = c.save_every
+        hop = c.expert_epochs // se
+        keep = ((max(1, int(c.window_max)) - 1) // se + hop) * se
+        if hop < 1 or keep > c.teacher_epochs:
+            raise ValueError(
+                f"window_max ({c.window_max}) + expert_epochs ({c.expert_epochs}) need {keep} teacher epochs "
+                f"(checkpoints every {se}), but teacher_epochs is {c.teacher_epochs}; lower them or train longer"
+            )
+        return keep
+
     def run(self, data, budget, seed, device, progress):
         from tqdm.auto import tqdm
 
@@ -125,14 +139,9 @@ class _TrajectoryMatching(Method):
         c = self.config
         se = c.save_every
         hop = c.expert_epochs // se  # checkpoints between start and target
-        max_start = (max(1, int(c.window_max)) - 1) // se  # largest start checkpoint
-        keep = (max_start + hop) * se
-        if hop < 1 or keep > c.teacher_epochs:
-            raise ValueError(
-                f"window_max ({c.window_max}) + expert_epochs ({c.expert_epochs}) need {keep} teacher epochs "
-                f"(checkpoints every {se}), but teacher_epochs is {c.teacher_epochs}; lower them or train longer"
-            )
-        buf = expert_buffer(data, self.spec(keep), c.num_experts, device, progress)
+        t_buffer = time.perf_counter()
+        buf = expert_buffer(data, self.spec(self.kept_epochs()), c.num_experts, device, progress)
+        t_buffer = time.perf_counter() - t_buffer
         log.info("expert buffer %s: %d experts, %.1f MB on disk (%d trained now)", buf.folder, len(buf),
                  buf.disk_bytes / 2**20, buf.trained)
         gen = torch.Generator().manual_seed(seed)
@@ -172,13 +181,14 @@ class _TrajectoryMatching(Method):
             t = time.perf_counter()
             g = snapshot()
             val = fit(g, data, eval_cfg, device, seed).val
-            history.append({"iteration": it, "val": val})
+            history.append({"iteration": it, "val": val, "seconds": round(time.perf_counter() - t0, 2)})
             eval_seconds[0] += time.perf_counter() - t
             return g, val
 
         eval_seconds = [0.0]
 
         history: list[dict] = []
+        t0 = time.perf_counter()
         best_graph, best_val = validate(0)
         best_it, eval_seconds[0] = 0, 0.0
         losses = []
@@ -221,6 +231,8 @@ class _TrajectoryMatching(Method):
             "buffer_dir": str(buf.folder),
             "buffer_disk_mb": round(buf.disk_bytes / 2**20, 1),
             "experts_trained": buf.trained,
+            "experts": len(buf),
+            "buffer_seconds": round(t_buffer, 1),
             "history": history,
             "losses": losses,
             "selected_iteration": best_it,
