@@ -116,6 +116,17 @@ def run_info(graph) -> dict:
     }
 
 
+def trajectory_columns(g: pd.DataFrame) -> str:
+    """Experts, buffer disk, matching seconds per iteration and the iteration each seed's
+    validation selected (blank for the coresets and the whole graph)."""
+    if "experts" not in g or g["experts"].isna().all():
+        return " |  |  | "
+    per_seed = g.groupby("condense_seed").first()
+    selected = "/".join(str(int(v)) for v in per_seed["selected_iteration"])
+    return (f"{int(per_seed['experts'].max())} | {per_seed['buffer_disk_mb'].max():.0f} | "
+            f"{per_seed['s_per_iteration'].mean():.2f} | {selected}")
+
+
 def table(df: pd.DataFrame, seeds: int, runs: int, quick: bool) -> str:
     lines = [
         f"# GEOM table reproduction{' (QUICK presets: not the paper settings)' if quick else ''}",
@@ -123,8 +134,8 @@ def table(df: pd.DataFrame, seeds: int, runs: int, quick: bool) -> str:
         f"Test accuracy %: mean ± std over {seeds} condensation seed(s) x {runs} GCN runs; "
         "[seed spread] = std of the per-seed means; paper = GEOM paper. Selection on validation only.",
         "",
-        "| dataset | rate | nodes | variant | model | accuracy | seed spread | condense s | paper |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| dataset | rate | nodes | variant | model | accuracy | seed spread | condense s | paper | experts | buffer MB | s/iteration | selected iterations |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (ds, rate, variant, model), g in df.groupby(["dataset", "rate", "variant", "model"], dropna=False, sort=False):
         per_seed = g.groupby("condense_seed")["test"].mean()
@@ -134,7 +145,7 @@ def table(df: pd.DataFrame, seeds: int, runs: int, quick: bool) -> str:
         lines.append(
             f"| {ds} | {r} | {int(g['condensed_target_nodes'].iloc[0])} | {variant} | {model} | "
             f"{100 * g['test'].mean():.2f} ± {100 * g['test'].std(ddof=1 if len(g) > 1 else 0):.2f} | "
-            f"{spread:.2f} | {g['condense_s'].mean():.1f} | {paper} |"
+            f"{spread:.2f} | {g['condense_s'].mean():.1f} | {paper} | {trajectory_columns(g)} |"
         )
     return "\n".join(lines) + "\n"
 
