@@ -228,6 +228,18 @@ def test_ablation_switches():
     assert m.window(0) == 20
 
 
+def test_clip_grad_bounds_every_update():
+    data = toy_graph()
+    free = condense(data, "sfgc", rate=0.5, seed=0, progress=False, device="cpu", **TOY)
+    assert free.meta["info"]["clipped_iterations"] == 0 and free.meta["info"]["grad_norm_max"] > 1e-6
+    tiny = 1e-3 * free.meta["info"]["grad_norm_median"]
+    clipped = condense(data, "sfgc", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, "clip_grad": tiny})
+    assert clipped.meta["info"]["clipped_iterations"] == TOY["iterations"]
+    # every update is a thousandth as long or less: the student lr moves far less
+    lr0 = free.meta["config"]["lr_student"]
+    assert abs(clipped.meta["info"]["student_lr"] - lr0) < 0.01 * abs(free.meta["info"]["student_lr"] - lr0)
+
+
 def test_nan_loss_raises():
     data = toy_graph()
     with pytest.raises(CondensationError, match="non-finite"):
