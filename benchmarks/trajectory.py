@@ -43,7 +43,7 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true", help="quick presets, Cora rate 0.5, 1 seed x 3 runs")
     ap.add_argument("--datasets", nargs="+", default=None)
     ap.add_argument("--rates", nargs="+", type=float, default=None)
-    ap.add_argument("--methods", nargs="+", default=None)
+    ap.add_argument("--methods", nargs="*", default=None, help="default: the coresets, sfgc, geom; none with --ablations: the ablations alone")
     ap.add_argument("--ablations", action="store_true", help="also GEOM with each switch turned off")
     ap.add_argument("--seeds", nargs="+", type=int, default=None, help="condensation seeds (default 0 1 2, quick 0)")
     ap.add_argument("--models", nargs="+", default=["gcn"], help="evaluation models (cross-architecture: gcn sgc appnp cheby sage mlp)")
@@ -57,7 +57,7 @@ def main(argv=None) -> None:
     torch.set_num_threads(a.threads)
     datasets = a.datasets or (["cora"] if a.quick else ["cora", "citeseer"])
     rates = a.rates or ([0.5] if a.quick else [0.25, 0.5, 1.0])
-    methods = a.methods or ["random", "herding", "kcenter", "sfgc", "geom"]
+    methods = ["random", "herding", "kcenter", "sfgc", "geom"] if a.methods is None else a.methods
     seeds = a.seeds or ([0] if a.quick else [0, 1, 2])
     runs = a.runs or (3 if a.quick else 5)
     overrides = dict(kv.split("=", 1) for kv in a.set)
