@@ -5,7 +5,9 @@ each condensed with several seeds and evaluated with several GCN runs (selection
 validation only), plus the whole graph. Writes tidy rows (CSV) and a markdown table
 (mean ± std over all runs, and the spread over condensation seeds) next to the
 paper's numbers, and per trajectory run the validation accuracy against iteration
-and wall time (``<out>.curves.json``). Expert buffers are cached (``GRAPHCOND_CACHE``), so a rerun reuses
+and wall time (``<out>.curves.json``). Every condensed graph is saved as soon as it is
+made (``<out>.graphs/``), and a rerun with the same settings reads it instead of
+condensing again. Expert buffers are cached (``GRAPHCOND_CACHE``), so a rerun reuses
 them and an interrupted run resumes.
 
 Usage::
@@ -23,6 +25,7 @@ unrolled steps for Cora); use a GPU (``--device cuda``) or lower ``--set`` value
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -30,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from graphcond import condense, evaluate, load_dataset
+from graphcond import condense, evaluate, load_condensed, load_dataset
 from graphcond.ablations import ABLATIONS
 from graphcond.methods.base import parse_value
 from graphcond.paper_tables import paper_value
@@ -80,10 +83,16 @@ def main(argv=None) -> None:
                 settings = (overrides | extra) if method in TRAJECTORY else {}
                 graphs = []
                 for seed in seeds:
+                    key = json.dumps([method, rate, seed, a.quick, settings], sort_keys=True)
+                    path = out.parent / (out.name + ".graphs") / f"{ds}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.pt"
+                    if path.exists():  # condensed by an earlier, interrupted run with the same settings
+                        graphs.append(load_condensed(path, data))
+                        print(f"{ds} rate {rate} {label} seed {seed}: read {path}", flush=True)
+                        continue
                     t = time.perf_counter()
-                    graphs.append(
-                        condense(data, method, rate=rate, seed=seed, device=a.device, quick=a.quick and method in TRAJECTORY, **settings)
-                    )
+                    quick = a.quick and method in TRAJECTORY
+                    graphs.append(condense(data, method, rate=rate, seed=seed, device=a.device, quick=quick, **settings))
+                    graphs[-1].save(path)
                     print(f"{ds} rate {rate} {label} seed {seed}: condensed in {time.perf_counter() - t:.1f} s", flush=True)
                 info = {g.meta["seed"]: run_info(g) for g in graphs}
                 for model in a.models:
