@@ -201,10 +201,9 @@ class _TrajectoryMatching(Method):
         history: list[dict] = []
         t0 = time.perf_counter()
         best_graph, best_val = validate(0)
-        best_it, eval_seconds[0] = 0, 0.0
+        best_it = 0
         losses, grad_norms = [], []
         learned = [p for p in (x_syn, syn_lr, y_logit) if p is not None]
-        t0 = time.perf_counter()
         bar = tqdm(range(1, c.iterations + 1), desc=f"{self.name} ({data.name})", disable=not progress, leave=False)
         for it in bar:
             upper = max(1, int(self.window(it - 1)))
