@@ -122,6 +122,9 @@ def run_info(graph) -> dict:
         "s_per_iteration": round(info["seconds_per_iteration"], 3),
         "selected_iteration": info["selected_iteration"],
         "selected_val": info["selected_val"],
+        "grad_norm_median": info.get("grad_norm_median"),
+        "grad_norm_max": info.get("grad_norm_max"),
+        "clipped_iterations": info.get("clipped_iterations"),
     }
 
 
