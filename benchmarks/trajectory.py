@@ -46,7 +46,7 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true", help="quick presets, Cora rate 0.5, 1 seed x 3 runs")
     ap.add_argument("--datasets", nargs="+", default=None)
     ap.add_argument("--rates", nargs="+", type=float, default=None)
-    ap.add_argument("--methods", nargs="*", default=None, help="default: the coresets, sfgc, geom; none with --ablations: the ablations alone")
+    ap.add_argument("--methods", nargs="*", default=None, help="default: the coresets, sfgc, geom; none with --ablations: the ablations alone (with full GEOM as their reference)")
     ap.add_argument("--ablations", action="store_true", help="also GEOM with each switch turned off")
     ap.add_argument("--seeds", nargs="+", type=int, default=None, help="condensation seeds (default 0 1 2, quick 0)")
     ap.add_argument("--models", nargs="+", default=["gcn"], help="evaluation models (cross-architecture: gcn sgc appnp cheby sage mlp)")
@@ -67,6 +67,8 @@ def main(argv=None) -> None:
     overrides = {k: parse_value(v) for k, v in overrides.items()}
     variants = [(m, m, {}) for m in methods]
     if a.ablations:
+        if "geom" not in methods:  # full GEOM, the ablations' reference
+            variants.append(("geom", "geom", {}))
         variants += [(f"geom: {name}", "geom", o) for name, o in ABLATIONS["geom"].items() if o]
     out = Path(a.out + ("-quick" if a.quick else ""))
     out.parent.mkdir(parents=True, exist_ok=True)
