@@ -30,10 +30,11 @@ largest norms and how many iterations were clipped.
 
 Measured on 2 CPU cores, one thread, the authors' presets, 20 experts, 3 seeds x 5
 GCN runs (``benchmarks/trajectory.py``): GEOM Cora 1.3% 80.46 ± 0.90 (paper 82.5),
-2.6% 80.51 ± 2.56 (83.6), 5.2% (seed 0 only) 81.66 ± 0.46 (82.8), Citeseer 0.9% 70.67 ± 1.02 (73.0), 1.8% 71.53 ± 1.19
-(74.3); SFGC Cora 2.6% 80.93 ± 1.16 (81.7), Citeseer 0.9% with ``clip_grad=10``
-70.33 ± 1.10 (71.4). A Cora expert (3000 epochs) trains in about 32 s; a 2500-step
-unroll with its adjoint takes 0.41 s (35 nodes) to 0.62 s (70 nodes).
+2.6% 80.51 ± 2.56 (83.6), 5.2% 81.66 ± 0.46 (seed 0 only; 82.8), Citeseer 0.9%
+70.67 ± 1.02 (73.0), 1.8% 71.53 ± 1.19 (74.3); SFGC Cora 2.6% 80.93 ± 1.16 (81.7),
+Citeseer 0.9% with ``clip_grad=10`` 70.33 ± 1.10 (71.4). A Cora expert (3000
+epochs) trains in about 32 s; a matching iteration (2500-step unroll and its adjoint)
+takes 0.41 s (35 nodes) to 0.62 s (70 nodes).
 
 Example:
     >>> from graphcond import condense, evaluate, load_dataset
