@@ -206,3 +206,17 @@ def test_hooks_and_validation_selection():
     train = data.train_mask.nonzero().view(-1)
     assert all(any(torch.equal(row, data.x[i]) for i in train) for row in g.x)
     assert 0.0 <= float(g.selected_val) <= 1.0
+
+
+def test_class_weights_gcond_and_srgm_authors():
+    from graphcond.methods.gradient.gcdm import GCDMConfig
+    from graphcond.methods.gradient.gcond import GradientMatchingConfig, class_coefficients
+    from graphcond.methods.gradient.srgm import SRGMConfig
+
+    per_class = {0: 3, 1: 1, 2: 6}
+    assert class_coefficients(per_class, [0, 1, 2], "max") == [0.5, 1 / 6, 1.0]  # GCond
+    assert class_coefficients(per_class, [0, 1, 2], "share") == [0.3, 0.1, 0.6]  # SR-GM's code
+    with pytest.raises(ValueError, match="class_weight"):
+        class_coefficients(per_class, [0, 1, 2], "mean")
+    assert GradientMatchingConfig().class_weight == "max"
+    assert SRGMConfig().class_weight == GCDMConfig().class_weight == "share"

@@ -158,7 +158,7 @@ def test_srgm_without_regulariser_is_gcond_on_the_same_loop():
     either switch on changes the synthetic graph."""
     g = load_dataset("mm-csbm", misalignment=0.6, num_nodes=400, num_val=100, num_test=100)
     loop = dict(relay="sgc", hidden=256, nlayers=2, epochs=6, outer_loop=10, inner_loop=5, lr_feat=0.005,
-                lr_adj=0.005, lr_model=0.01, e1=2, e2=2)
+                lr_adj=0.005, lr_model=0.01, e1=2, e2=2, class_weight="max")
     gcond = condense(g, "gcond", rate=0.5, seed=0, quick=True, progress=False, **loop).graph
     neither = condense(g, "srgm", rate=0.5, seed=0, quick=True, progress=False, decouple=False, damping=False,
                        **loop).graph

@@ -6,8 +6,9 @@ training on the synthetic graph) with GCDM's objective in place of gradient matc
 per class, the squared maximum mean discrepancy with a linear kernel between the
 relay's hidden representations (``model.embed``: the receptive-field embedding of
 each node) of the real training nodes and of the synthetic nodes,
-``sum_c w_c |mean_real_c - mean_syn_c|^2`` (``w_c``: class size over the largest, as in
-GCond). The loop settings are the SR-GM authors' (their GCDM baseline), shared with
+``sum_c w_c |mean_real_c - mean_syn_c|^2`` (``w_c = n_c / n_syn``, the synthetic class
+size over the synthetic total, as in the SR-GM authors' GCDM; ``class_weight="max"``
+gives GCond's ``n_c / max n_c``). The loop settings are the SR-GM authors' (their GCDM baseline), shared with
 ``srgm`` through :class:`~.srgm.SRGMLoopConfig`, except that the relay is not trained
 (:class:`GCDMConfig`).
 

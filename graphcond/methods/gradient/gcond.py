@@ -105,7 +105,8 @@ class GradientMatchingConfig:
     ``batch_size``: the sampler; ``select_every``/``select_epochs``: validation-based
     intermediate selection (0 = off, return the last graph); ``matching_adjacency``:
     what the synthetic side of a structure-free method (``gcondx``, ``dcgraph``) is
-    matched on, ``"frozen-pge"`` (an untrained random PGE) or ``"identity"``.
+    matched on, ``"frozen-pge"`` (an untrained random PGE) or ``"identity"``;
+    ``class_weight``: each class's weight in the matching loss (:func:`class_coefficients`).
     """
 
     relay: str = "sgc"
@@ -128,7 +129,25 @@ class GradientMatchingConfig:
     select_every: int = 0
     select_epochs: int = 300
     matching_adjacency: str = "frozen-pge"
+    class_weight: str = "max"
     source: str = ""
+
+
+def class_coefficients(per_class: dict, classes: list, mode: str) -> list[float]:
+    """Weight of each class's matching term: ``"max"`` (GCond's code) ``n_c / max_c n_c``;
+    ``"share"`` (the SR-GM authors' code) ``n_c / n_syn``, so the weights sum to 1.
+
+    Example:
+        >>> class_coefficients({0: 2, 1: 6}, [0, 1], "max"), class_coefficients({0: 2, 1: 6}, [0, 1], "share")
+        ([0.3333333333333333, 1.0], [0.25, 0.75])
+    """
+    if mode == "max":
+        total = max(per_class[c] for c in classes)
+    elif mode == "share":
+        total = sum(per_class[c] for c in classes)
+    else:
+        raise ValueError(f"class_weight must be 'max' or 'share', got {mode!r}")
+    return [per_class[c] / total for c in classes]
 
 
 @dataclass
@@ -220,8 +239,7 @@ class GradientMatching(Method):
         feat = data.x[nodes].to_dense().float().clone().to(device).requires_grad_(True)
         classes = sorted(budget.per_class)
         groups = [(labels == c).nonzero().view(-1) for c in classes]
-        top = max(budget.per_class.values())
-        coeff = [budget.per_class[c] / top for c in classes]
+        coeff = class_coefficients(budget.per_class, classes, cfg.class_weight)
 
         provider = self.real_provider(data, device, gen)
         if provider.classes != classes:

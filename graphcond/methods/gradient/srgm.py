@@ -7,6 +7,18 @@ structural damping) on graphs whose features are ``[text | image]`` blocks
 SR-GM's settings). The loop settings (:class:`SRGMLoopConfig`) are the SR-GM authors';
 their GCDM baseline runs with the same ones.
 
+Checked against the authors' code (``suni-shen/SR-GM``: ``sr_mt_trans.py``,
+``configs/defaults.yaml``): the settings above, GCond's per-output-unit cosine distance
+(``dis_metric: gond``), class weights ``n_c / n_syn``. There ``G`` is taken without
+``create_graph``, so the damping reaches only the adjacency (``damping_mode="detached"``),
+and the decoupled ``G'`` enters only the damping term: the code never decouples the
+feature update (``decouple_update=False`` reproduces that; our default ``True`` follows
+the paper's description). Their real gradients come from neighbour samples (fanouts
+[20, 10], 256 nodes per class). Their evaluation GCN has BatchNorm, lr 0.003 and 300
+steps on the unthresholded PGE adjacency, and both the synthetic graph (every 20
+epochs) and the evaluation step are chosen by TEST ROC-AUC; we do not copy that
+selection (``select_every`` uses the validation nodes).
+
 Example:
     >>> from graphcond import condense, load_dataset
     >>> g = load_dataset("mm-csbm", misalignment=0.6)                       # doctest: +SKIP
@@ -27,7 +39,9 @@ from .regularizer import SRSettings, StructuralRegularization
 class SRGMLoopConfig(GradientMatchingConfig):
     """The SR-GM authors' loop (METHODS.md section 3): GCN relay 2x256, 1000 epochs,
     20 outer / 10 inner loops, Adam lr 1e-3 for features, structure and relay,
-    structure updated when ``epoch % 50 < 10``."""
+    structure updated when ``epoch % 50 < 10``, class ``c`` weighted ``n_c / n_syn``
+    (``class_weight="share"``; GCond's code: ``n_c / max n_c``, which makes the matching
+    term ``n_syn / max n_c`` times larger against the damping term)."""
 
     relay: str = "gcn"
     nlayers: int = 2
@@ -40,6 +54,7 @@ class SRGMLoopConfig(GradientMatchingConfig):
     lr_model: float = 1e-3
     e1: int = 10
     e2: int = 40
+    class_weight: str = "share"
 
 
 @dataclass
