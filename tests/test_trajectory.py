@@ -278,3 +278,18 @@ def test_quick_geom_beats_random_on_cora(cora):
     r = evaluate(rand, cora, runs=5, device="cpu", epochs=300)
     print(f"quick GEOM {g.mean:.4f} ± {g.std:.4f}  random {r.mean:.4f} ± {r.std:.4f}")
     assert g.mean > r.mean
+
+
+def test_window_growth_and_soft_label_correction_follow_the_authors_code():
+    from graphcond.methods.base import get_method, resolve_config
+    from graphcond.methods.trajectory.geom import GEOMConfig, correct_soft_labels
+
+    assert GEOMConfig().window_growth == 1.0 and GEOMConfig().label_correction
+    m = get_method("geom")(resolve_config(get_method("geom"), "toy", None, False, dict(TOY)))
+    assert [m.window(i) for i in (0, 1, 7, 15, 40)] == [5, 6, 12, 20, 20]  # U_s + it, capped at U_max
+    logits = torch.tensor([[3.0, 1.0, 0.0], [0.0, 2.0, 1.0], [1.0, 1.0, 5.0]])
+    y = torch.tensor([1, 1, 0])
+    out = correct_soft_labels(logits, y)
+    assert out.tolist() == [[3.0, 3.0, 0.0], [0.0, 2.0, 1.0], [5.0, 1.0, 5.0]]
+    p = out.softmax(1)
+    assert torch.equal(p[torch.arange(3), y], p.max(1).values)  # the true class ties for the top

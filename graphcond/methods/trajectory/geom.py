@@ -3,11 +3,12 @@
 One implementation, four ablation switches (``Config`` fields):
 
 - ``curriculum``: experts trained easy-first (GEOM) or on all training nodes (SFGC);
-- ``expanding``: start epochs drawn below U(it) = min(U_s + growth·it, U_max) (GEOM)
-  or below the fixed U_max (SFGC);
+- ``expanding``: start epochs drawn below U(it) = min(U_s + growth·it, U_max) (GEOM;
+  growth 1 epoch per iteration as in the authors' code) or below the fixed U_max (SFGC);
 - ``soft_labels``: learnable soft labels initialised from a well-trained expert's
-  predictions on the condensed nodes (GEOM's knowledge embedding extractor), or the
-  fixed hard labels;
+  predictions on the condensed nodes (GEOM's knowledge embedding extractor; where the
+  expert mispredicts a node, its class's logit is raised to tie for the top, as in the
+  authors' code, ``label_correction``), or the fixed hard labels;
 - ``kee``: add β·KL(labels ‖ expert predictions on the condensed graph) to the loss.
 
 ``sfgc`` has all four off, ``geom`` all on; both read per-dataset/per-rate presets
@@ -87,7 +88,7 @@ class SFGCConfig:
     expanding: bool = False
     window_start: int = 1  # U_s (epochs)
     window_max: int = 30  # U_max (epochs)
-    window_growth: float | None = None  # epochs per iteration; None: reach U_max at half the iterations
+    window_growth: float | None = 1.0  # epochs per iteration (authors' code: U_s + it); None: U_max at half the iterations
     expert_epochs: int = 350
     syn_steps: int = 200
     lr_feat: float = 1e-4
@@ -97,6 +98,7 @@ class SFGCConfig:
     beta: float = 0.1
     kee: bool = False
     soft_labels: bool = False
+    label_correction: bool = True  # authors' code: a node the expert mispredicts gets its class's logit raised to the top
     loss_squared: bool = True  # paper; False: the code's unsquared norm ratio
     iterations: int = 500
     init: str = "kcenter"  # or "random"
@@ -117,6 +119,23 @@ class GEOMConfig(SFGCConfig):
 def _identity_forward(x, params):
     w1, b1, w2, b2 = params
     return torch.addmm(b2, torch.relu(torch.addmm(b1, x, w1.t())), w2.t())
+
+
+def correct_soft_labels(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Raise each row's true-class logit to the row maximum where the expert's argmax is
+    another class (the GEOM authors' correction of the KEE soft labels; the true class
+    then ties for the top). Rows the expert gets right are unchanged.
+
+    Example:
+        >>> correct_soft_labels(torch.tensor([[2.0, 0.5], [0.5, 1.0]]), torch.tensor([1, 1])).tolist()
+        [[2.0, 2.0], [0.5, 1.0]]
+    """
+    out = logits.clone()
+    rows = torch.arange(out.size(0), device=out.device)
+    top = out.max(1).values
+    wrong = out.argmax(1) != y
+    out[rows[wrong], y[wrong]] = top[wrong]
+    return out
 
 
 class _TrajectoryMatching(Method):
@@ -180,6 +199,8 @@ class _TrajectoryMatching(Method):
         n, k = nodes.numel(), int(data.num_classes)
         with torch.no_grad():
             expert_logits = _identity_forward(x_syn, final)
+            if c.label_correction:
+                expert_logits = correct_soft_labels(expert_logits, y_hard)
         y_logit = expert_logits.clone().requires_grad_() if c.soft_labels else None
 
         def labels():
