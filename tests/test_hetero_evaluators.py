@@ -149,3 +149,18 @@ def test_label_channels_reach_training_and_embeddings(monkeypatch):
     assert len(sehgnn.model_inputs(g, g, [0, 1], hops=2)) == 1 + 2 + 1  # raw, 2 feature paths, 1 label path
     emb = sehgnn.sehgnn_embeddings(g, torch.arange(5), TrainConfig(epochs=5, hidden=16), torch.device("cpu"), 0, hops=2)
     assert emb.shape == (5, 16)
+
+
+def test_sehgnn_batchnorm_head_standardises_each_evaluated_batch(monkeypatch):
+    torch.manual_seed(0)
+    model = sehgnn.SeHGNN([5, 3], 16, 4, 0.5, head="batchnorm").eval()
+    logits = model([torch.randn(30, 5), torch.randn(30, 3)])
+    # batch statistics in evaluation too: every class logit has mean 0 and variance 1 over the batch
+    assert torch.allclose(logits.mean(0), torch.zeros(4), atol=1e-5)
+    assert torch.allclose(logits.var(0, unbiased=False), torch.ones(4), atol=1e-3)
+    with pytest.raises(ValueError, match="head"):
+        sehgnn.SeHGNN([5], 16, 4, 0.5, head="bn")
+    monkeypatch.setitem(sehgnn.SETTINGS, "head", "batchnorm")
+    g = toy()
+    res = fit_heterogeneous(g, g, TrainConfig(model="sehgnn", epochs=200, lr=0.01), torch.device("cpu"), 0)
+    assert res.test > 0.85, res.test
