@@ -36,7 +36,7 @@ code (``hgb/model.py`` without ``--bns``): bias-free linear layers each followed
 statistics of the batch it is given in evaluation too, so the validation and test
 logits are standardised over the validation / test nodes (transductive). Measured (3
 seeds, test micro-F1, mlp -> batchnorm): whole DBLP 93.73 -> 94.59, ACM 94.29 with
-batchnorm (mlp, 5 seeds: 93.97), IMDB 67.55 (68.18); FreeHGC DBLP 1.2 / 2.4% 80.53 ->
+batchnorm (mlp, 5 seeds: 93.8), IMDB 67.55 (68.18); FreeHGC DBLP 1.2 / 2.4% 80.53 ->
 83.09 / 87.56 -> 89.58 and Random-HG 87.68 -> 89.14 / 91.08 -> 92.04, so FreeHGC stays
 below random targets; FreeHGC at 2.4% ACM 88.26, IMDB 57.15 (mlp 5 seeds: 88.7, 57.8).
 ``SETTINGS["label_hops"]``: SeHGNN's label propagation (:func:`label_features`, one extra
