@@ -178,22 +178,34 @@ def test_acm_deterministic(acm, acm_freehgc):
     r1 = graphcond.condense(acm, "random-hg", rate=0.1, seed=3, progress=False).graph
     r2 = graphcond.condense(acm, "random-hg", rate=0.1, seed=3, progress=False).graph
     assert torch.equal(r1["paper"].source_nodes, r2["paper"].source_nodes)
+    # the authors' baseline rule (default): int(r * N) random nodes of every other type, induced edges
+    from graphcond.hetero.freehgc import type_budget
+
+    ratio = 72 / acm["paper"].num_nodes
+    for t in ("author", "subject", "term"):
+        assert r1[t].num_nodes == type_budget(ratio, int(acm[t].num_nodes))
+        assert torch.equal(r1[t].source_nodes, r2[t].source_nodes)
 
 
 @pytest.mark.realdata
 @pytest.mark.slow
 @needs_data
-def test_acm_freehgc_trains_sehgnn_near_the_whole_graph(acm, acm_freehgc):
+def test_acm_freehgc_trains_sehgnn_near_the_whole_graph_and_beats_random_hg(acm, acm_freehgc):
     """ACM 2.4% (rate 0.1, 72 of 3025 papers), SeHGNN (3-hop meta-paths, the authors'
     ACM setting) 500 epochs / patience 50, model seeds 0-1: micro-F1 above 0.86
-    (benchmark, 5 seeds: 88.7 +- 1.2; whole graph 94.0). Random-HG reaches 89.3 +- 1.0
-    there: on this evaluator FreeHGC's selection does not beat random targets (see the
-    closing notes of issue 3)."""
+    (benchmark, 5 seeds: 88.7 +- 1.2; whole graph 94.0), and above Random-HG as the
+    FreeHGC authors build it (random other types; benchmark, 3 seeds: 78.4 +- 6.7),
+    here condensation seeds 0-1, one model run each. Random targets with FreeHGC's own
+    other types (``others="freehgc"``) reach 89.3 +- 1.0: the gain is in the other types."""
     import graphcond
 
     res = graphcond.evaluate([acm_freehgc], acm, model="sehgnn", runs=2)
     assert res.metric == "micro-f1"
-    assert statistics.fmean(res.values) > 0.86
+    freehgc = statistics.fmean(res.values)
+    assert freehgc > 0.86
+    rand = [graphcond.condense(acm, "random-hg", rate=0.1, seed=s, progress=False) for s in (0, 1)]
+    random_hg = statistics.fmean(graphcond.evaluate(rand, acm, model="sehgnn", runs=1).values)
+    assert freehgc > random_hg + 0.02, (freehgc, random_hg)
 
 
 @pytest.mark.realdata
@@ -201,10 +213,11 @@ def test_acm_freehgc_trains_sehgnn_near_the_whole_graph(acm, acm_freehgc):
 @pytest.mark.parametrize("method", ["herding-hg", "kcenter-hg"])
 def test_acm_embedding_coresets(acm, method):
     """Herding-HG / K-Center-HG: per-class budgets among training papers, chosen on
-    whole-graph SeHGNN embeddings (a short model here), leaves as FreeHGC's hyper-nodes."""
+    whole-graph SeHGNN embeddings (a short model here), leaves as FreeHGC's hyper-nodes
+    with ``others="freehgc"``."""
     import graphcond
 
-    c = graphcond.condense(acm, method, rate=0.1, seed=0, epochs=30, progress=False)
+    c = graphcond.condense(acm, method, rate=0.1, seed=0, epochs=30, progress=False, others="freehgc")
     g, per_class = c.graph, {int(k): v for k, v in c.meta["budget"]["per_class"].items()}
     src = g["paper"].source_nodes
     assert g["paper"].num_nodes == 72 and src.unique().numel() == 72

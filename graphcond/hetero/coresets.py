@@ -3,9 +3,17 @@ target nodes per class (class ids as in the budget; multi-label rows by distinct
 vector) at random, or by herding / K-Center (``graphcond.methods.selection``) on the
 embeddings of a SeHGNN trained on the whole graph's training nodes
 (:func:`~graphcond.hetero.sehgnn.sehgnn_embeddings`: ``epochs`` and ``model_seed``
-config fields; the model seed defaults to the condensation seed); other types by the
-same rule as FreeHGC (PPR fathers, hyper-node leaves; ``others="freehgc"``) or
-``int(r * N)`` random nodes per type with induced edges (``others="random"``).
+config fields; the model seed defaults to the condensation seed); other types as in
+the FreeHGC authors' baselines (``others="random"``, default: ``int(r * N)`` random nodes
+per type, 10% of the type if that is 0, with the induced edges; their
+``data_selection.py``) or by the same rule as FreeHGC (``others="freehgc"``: PPR
+fathers, hyper-node leaves, so only the target selection differs from FreeHGC).
+
+The choice decides the comparison. SeHGNN micro-F1, 3 seeds, rate 0.05 / 0.1 (1.2 /
+2.4%): Random-HG with random other types DBLP 60.4 / 67.5, ACM 58.3 / 78.4, below
+FreeHGC (DBLP 80.5 / 87.6, ACM 84.3 / 88.7); with FreeHGC's other types DBLP 87.7 /
+91.1, ACM 89.3 at 2.4%, above it: FreeHGC's receptive-field selection picks prolific
+targets whose neighbours the type budgets cannot keep.
 
 Example:
     >>> from graphcond import condense, load_dataset
@@ -31,7 +39,7 @@ from .sehgnn import sehgnn_embeddings
 
 @dataclass
 class RandomHGConfig:
-    others: str = "freehgc"  # "freehgc" | "random"
+    others: str = "random"  # "random" (the FreeHGC authors' baselines) | "freehgc"
     hops: int | None = None
 
 
@@ -53,7 +61,7 @@ def _condense_around(data, targets, budget: Budget, cfg_in, gen):
 @register_method
 class RandomHG(Method):
     name, kind, Config = "random-hg", "heterogeneous", RandomHGConfig
-    summary = "target nodes at random per class; other types as FreeHGC (or at random)"
+    summary = "target nodes at random per class; other types at random (or as FreeHGC)"
     rule = "random"
 
     def embeddings(self, data, train, seed, device) -> torch.Tensor:
@@ -84,10 +92,10 @@ class _EmbeddingHG(RandomHG):
 @register_method
 class HerdingHG(_EmbeddingHG):
     name, rule = "herding-hg", "herding"
-    summary = "target nodes by herding on whole-graph SeHGNN embeddings; other types as FreeHGC"
+    summary = "target nodes by herding on whole-graph SeHGNN embeddings; other types at random (or as FreeHGC)"
 
 
 @register_method
 class KCenterHG(_EmbeddingHG):
     name, rule = "kcenter-hg", "kcenter"
-    summary = "target nodes by K-Center on whole-graph SeHGNN embeddings; other types as FreeHGC"
+    summary = "target nodes by K-Center on whole-graph SeHGNN embeddings; other types at random (or as FreeHGC)"
