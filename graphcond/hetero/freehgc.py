@@ -19,8 +19,10 @@ summed over paths, and the top ``budget.per_class[c]`` nodes per class are kept:
   path scores ``10 * |N(v)|`` (gain over RF + 0.1 with RF = 0) and later picks < 1, so
   the sum is dominated by the highest-degree node of each path. On ACM at rate 0.1
   (2.4%; SeHGNN on 2-hop meta-paths, 500 epochs, patience 50, 5 seeds each) "rank" gave 87.8 micro-F1
-  against 87.2 for "picked" and 89.0 for Random-HG (with ``paper_links="hgb"``, 8 seeds:
-  85.4 / 83.8 / 84.7): on our evaluator neither beats random targets.
+  against 87.2 for "picked" and 89.0 for Random-HG with FreeHGC's other types
+  (``others="freehgc"``; with ``paper_links="hgb"``, 8 seeds: 85.4 / 83.8 / 84.7): on our
+  evaluator neither beats random targets given the same other types (the authors'
+  Random-HG, random other types, is far below: see :mod:`.coresets`).
 * ``"marginal"``: like ``"picked"`` but rows not picked take their final marginal score.
 
 Multi-label rows: one class per distinct label vector (``budget.class_ids``).
