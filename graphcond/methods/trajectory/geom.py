@@ -32,11 +32,13 @@ largest norms and how many iterations were clipped.
 Measured on 2 CPU cores, one thread, the authors' presets, 20 experts, 3 seeds x 5
 GCN runs (``benchmarks/trajectory.py``): GEOM Cora 1.3% 80.46 ± 0.90 (paper 82.5),
 2.6% 80.51 ± 2.56 (83.6), 5.2% 81.66 ± 0.46 (seed 0 only; 82.8), Citeseer 0.9%
-70.67 ± 1.02 (73.0), 1.8% 71.53 ± 1.19 (74.3); SFGC Cora 2.6% 80.93 ± 1.16 (81.7),
+70.67 ± 1.02 (73.0), 1.8% 71.53 ± 1.19 (74.3), 3.6% 71.21 ± 0.98 (73.3); SFGC Cora 2.6%
+80.93 ± 1.16 (81.7), 1.3% seeds 0 / 1 77.92 ± 2.01 / 79.40 ± 2.36 (80.1),
 Citeseer 0.9% with ``clip_grad=10`` 70.33 ± 1.10 (71.4). These GEOM numbers predate the
 authors' window growth and soft-label correction (defaults since; before: U_max reached
 at half the iterations, expert logits as they are); with them, Cora 2.6% 79.57 ± 2.32
-(3 seeds) and Cora 1.3% seed 0 80.46 ± 0.83 (79.84 ± 1.09 before). A Cora expert (3000
+(3 seeds), Cora 1.3% seed 0 80.46 ± 0.83 (79.84 ± 1.09 before), Citeseer 3.6% seed 0
+71.32 ± 0.66 (71.34). A Cora expert (3000
 epochs) trains in about 32 s; a matching iteration (2500-step unroll and its adjoint)
 takes 0.41 s (35 nodes) to 0.62 s (70 nodes).
 
