@@ -38,9 +38,8 @@ Citeseer 0.9% with ``clip_grad=10`` 70.33 ± 1.10 (71.4). These GEOM numbers pre
 authors' window growth and soft-label correction (defaults since; before: U_max reached
 at half the iterations, expert logits as they are); with them, Cora 2.6% 79.57 ± 2.32
 (3 seeds), Cora 1.3% seed 0 80.46 ± 0.83 (79.84 ± 1.09 before), Citeseer 3.6% seed 0
-71.32 ± 0.66 (71.34). A Cora expert (3000
-epochs) trains in about 32 s; a matching iteration (2500-step unroll and its adjoint)
-takes 0.41 s (35 nodes) to 0.62 s (70 nodes).
+71.32 ± 0.66 (71.34). A Cora expert (3000 epochs) trains in about 32 s; a matching
+iteration (2500-step unroll and its adjoint) takes 0.41 s (35 nodes) to 0.62 s (70 nodes).
 
 Example:
     >>> from graphcond import condense, evaluate, load_dataset
