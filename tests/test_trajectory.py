@@ -293,3 +293,35 @@ def test_window_growth_and_soft_label_correction_follow_the_authors_code():
     assert out.tolist() == [[3.0, 3.0, 0.0], [0.0, 2.0, 1.0], [5.0, 1.0, 5.0]]
     p = out.softmax(1)
     assert torch.equal(p[torch.arange(3), y], p.max(1).values)  # the true class ties for the top
+
+
+def test_kee_term_uses_the_sampled_experts_final_state():
+    data = toy_graph()
+
+    def losses(**kw):
+        c = condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, **kw})
+        return c.meta["info"]["losses"]
+
+    # one expert: the sampled expert is expert 0, so both choices give the same run
+    assert losses(num_experts=1) == losses(num_experts=1, kee_expert="fixed")
+    # two experts: the term differs on the iterations that sample expert 1
+    sampled, fixed = losses(num_experts=2), losses(num_experts=2, kee_expert="fixed")
+    assert len(sampled) == len(fixed) == TOY["iterations"] and sampled != fixed
+    with pytest.raises(ValueError, match="kee_expert"):
+        losses(kee_expert="best")
+
+
+def test_coreset_gcn_embedding_is_the_authors_training_mode_hidden_layer():
+    from graphcond.methods.trajectory.geom import coreset_gcn_embedding
+
+    data = toy_graph()
+    emb = coreset_gcn_embedding(data, 16, 5, 0.01, 0, "cpu")
+    assert emb.shape == (data.num_nodes, 16) and (emb >= 0).all()
+    assert (emb == 0).float().mean() > 0.45  # ReLU, then dropout 0.5 in training mode
+    assert torch.equal(emb, coreset_gcn_embedding(data, 16, 5, 0.01, 0, "cpu"))
+    assert not torch.equal(emb, coreset_gcn_embedding(data, 16, 5, 0.01, 1, "cpu"))
+    c = condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu",
+                 **{**TOY, "init_embedding": "coreset_gcn", "init_epochs": 5})
+    assert c.graph.num_nodes == 9 and c.meta["config"]["init_embedding"] == "coreset_gcn"
+    with pytest.raises(ValueError, match="init_embedding"):
+        condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, "init_embedding": "logits"})
