@@ -15,7 +15,9 @@ relay's hidden representation ``model.embed``; distribution matching, GCDM):
   ``batch_size`` training nodes of that class and a uniform neighbour sample
   (``fanouts`` per hop, GCond: [10, 5] with 256 nodes) with the full graph's
   normalised edge weights, as in GCond's ``retrieve_class_sampler``. Implemented
-  with torch only (PyG's ``NeighborLoader`` needs pyg-lib or torch-sparse).
+  with torch only (PyG's ``NeighborLoader`` needs pyg-lib or torch-sparse). GCond's
+  code samples on every dataset, Cora and Citeseer included; our small-graph presets
+  use the exact full-batch gradient instead (see the ``source`` of ``presets/gcond.json``).
 
 ``structure=False`` drops the real edges (DC-Graph): the relay sees each training
 node alone (identity operator).
