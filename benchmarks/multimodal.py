@@ -27,7 +27,7 @@ import torch
 
 from graphcond import condense, evaluate, load_dataset
 from graphcond.ablations import ABLATIONS
-from graphcond.methods.base import parse_value
+from common import add_run_options, settings_from
 from graphcond.results import markdown, summarise_rows
 
 VARIANTS = {
@@ -49,17 +49,13 @@ def main(argv=None) -> None:
     ap.add_argument("--ablation", action="store_true", help="add SR-GM with each component removed")
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--runs", type=int, default=3, help="GCN runs per condensed graph (authors: 3)")
-    ap.add_argument("--quick", action="store_true", help="quick presets (a shortened run)")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="setting for every variant")
-    ap.add_argument("--device", default="auto")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", default="benchmarks/out/multimodal")
+    add_run_options(ap, out="benchmarks/out/multimodal", set_help="setting for every variant")
     ap.add_argument("--resume", action="store_true", help="keep the CSV's rows and skip the cells it has")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     names = a.variants + (list(ABLATION_VARIANTS) if a.ablation else [])
     specs = VARIANTS | ABLATION_VARIANTS
-    overrides = {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in a.set)}
+    overrides = settings_from(a.set)
     shortened = a.quick or bool(overrides)
     levels = a.misalignments if a.dataset == "mm-csbm" else [None]
     out = Path(a.out)

@@ -35,7 +35,7 @@ import torch
 
 from graphcond import condense, evaluate, load_condensed, load_dataset
 from graphcond.ablations import ABLATIONS
-from graphcond.methods.base import parse_value
+from common import add_run_options, settings_from
 from graphcond.paper_tables import paper_value
 
 TRAJECTORY = {"sfgc", "geom"}
@@ -43,7 +43,6 @@ TRAJECTORY = {"sfgc", "geom"}
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="quick presets, Cora rate 0.5, 1 seed x 3 runs")
     ap.add_argument("--datasets", nargs="+", default=None)
     ap.add_argument("--rates", nargs="+", type=float, default=None)
     ap.add_argument("--methods", nargs="*", default=None, help="default: the coresets, sfgc, geom; none with --ablations: the ablations alone (with full GEOM as their reference)")
@@ -51,11 +50,9 @@ def main(argv=None) -> None:
     ap.add_argument("--seeds", nargs="+", type=int, default=None, help="condensation seeds (default 0 1 2, quick 0)")
     ap.add_argument("--models", nargs="+", default=["gcn"], help="evaluation models (cross-architecture: gcn sgc appnp cheby sage mlp)")
     ap.add_argument("--runs", type=int, default=None, help="evaluation runs per graph (default 5, quick 3)")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="setting for sfgc/geom")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-graph rows")
-    ap.add_argument("--device", default="auto")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", default="benchmarks/out/trajectory")
+    add_run_options(ap, out="benchmarks/out/trajectory", quick_help="quick presets, Cora rate 0.5, 1 seed x 3 runs",
+                    set_help="setting for sfgc/geom")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     datasets = a.datasets or (["cora"] if a.quick else ["cora", "citeseer"])
@@ -63,8 +60,7 @@ def main(argv=None) -> None:
     methods = ["random", "herding", "kcenter", "sfgc", "geom"] if a.methods is None else a.methods
     seeds = a.seeds or ([0] if a.quick else [0, 1, 2])
     runs = a.runs or (3 if a.quick else 5)
-    overrides = dict(kv.split("=", 1) for kv in a.set)
-    overrides = {k: parse_value(v) for k, v in overrides.items()}
+    overrides = settings_from(a.set)
     variants = [(m, m, {}) for m in methods]
     if a.ablations:
         if "geom" not in methods:  # full GEOM, the ablations' reference

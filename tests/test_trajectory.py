@@ -325,3 +325,15 @@ def test_coreset_gcn_embedding_is_the_authors_training_mode_hidden_layer():
     assert c.graph.num_nodes == 9 and c.meta["config"]["init_embedding"] == "coreset_gcn"
     with pytest.raises(ValueError, match="init_embedding"):
         condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, "init_embedding": "logits"})
+
+
+def test_snapshot_dir_keeps_every_validated_graph(tmp_path):
+    data, folder = toy_graph(), tmp_path / "snapshots"
+    c = condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, "snapshot_dir": str(folder)})
+    assert sorted(p.name for p in folder.iterdir()) == ["iter-00000.pt", "iter-00003.pt", "iter-00006.pt"]
+    it = c.meta["info"]["selected_iteration"]
+    kept = torch.load(folder / f"iter-{it:05d}.pt", weights_only=False)
+    assert torch.equal(kept.x, c.graph.x) and torch.equal(kept.y, c.graph.y)
+    first = torch.load(folder / "iter-00000.pt", weights_only=False)
+    last = torch.load(folder / "iter-00006.pt", weights_only=False)
+    assert not torch.equal(first.x, last.x)  # the features were matched in between

@@ -18,8 +18,10 @@ One implementation, four ablation switches (``Config`` fields):
 ``window_max``, ``expert_epochs``) are in teacher epochs; the buffer stores a
 checkpoint every ``save_every`` epochs. The condensed graph returned is the snapshot
 with the best VALIDATION accuracy of a GCN trained on it (checked every
-``eval_every`` iterations); test labels are never read. A non-finite loss raises
-:class:`graphcond.CondensationError`.
+``eval_every`` iterations); test labels are never read. ``snapshot_dir`` also saves
+every validated graph, so a study can measure what another rule would have kept
+(``benchmarks/selection_study.py``: the authors keep the best TEST accuracy). A
+non-finite loss raises :class:`graphcond.CondensationError`.
 
 Unrolls at the authors' student learning rates can be chaotic (gradient descent past
 its stability edge): on Citeseer (lr 1.0, 200 steps, 60 nodes) the matching gradient
@@ -60,6 +62,7 @@ import dataclasses
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -118,6 +121,7 @@ class SFGCConfig:
     init_lr: float = 0.01  # coreset_gcn: Adam lr (authors: Cora 0.01, Citeseer 0.001)
     eval_every: int = 50
     eval_epochs: int = 600
+    snapshot_dir: str = ""  # if set, every validated graph is also saved there (iter-NNNNN.pt) for selection studies
     segment: int = -1  # unroll recomputation segment; -1 auto, 0 off
     clip_grad: float = 0.0  # ours, 0 = off (authors): clip the gradient norm over features, student lr, labels
 
@@ -264,6 +268,9 @@ class _TrajectoryMatching(Method):
         def validate(it):
             t = time.perf_counter()
             g = snapshot()
+            if c.snapshot_dir:
+                Path(c.snapshot_dir).mkdir(parents=True, exist_ok=True)
+                torch.save(g, Path(c.snapshot_dir) / f"iter-{it:05d}.pt")
             val = fit(g, data, eval_cfg, device, seed).val
             history.append({"iteration": it, "val": val, "seconds": round(time.perf_counter() - t0, 2)})
             eval_seconds[0] += time.perf_counter() - t
