@@ -52,7 +52,7 @@ the initialisation (GCond's ``1/sqrt(in)`` uniform) and the per-output-unit dist
   remedies, options not presets: ``select_every=10`` (keep the graph with the best
   validation accuracy) gives 61.87 +- 2.13 at 1.8% and 64.76 +- 4.09 at 3.6% (3 seeds x
   5 runs); ``real_gradients="sampled"`` (the authors' [10, 5] neighbour samples) gives
-  45.5 at 1.8% (seed 0; 33.6 with full-batch gradients);
+  43.83 +- 5.30 at 1.8% (seed means 45.5 / 47.1 / 38.9);
 - ``dcgraph``: as ``gcondx`` with the real edges removed too (our reading: its code is
   not published). Cora 2.6%: frozen PGE 74.33 +- 1.77 (paper 67.6), identity 36.08 +- 6.60.
   Citeseer 3.6%: 49.72 +- 9.94 (seed means 46.0 / 40.9 / 62.3, paper 66.3).
