@@ -25,9 +25,9 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from common import add_run_options, settings_from
 from graphcond import condense, evaluate, load_dataset
 from graphcond.ablations import ABLATIONS
-from common import add_run_options, settings_from
 from graphcond.results import markdown, summarise_rows
 
 VARIANTS = {

@@ -61,7 +61,8 @@ def main(argv=None) -> None:
                          eval_every=a.eval_every, snapshot_dir=str(folder), **settings)
             c.save(folder / "selected.pt")
         meta = load_condensed(folder / "selected.pt", data).meta
-        for path in sorted(folder.glob("iter-*.pt")):
+        paths = sorted(folder.glob("iter-*.pt"))
+        for path in paths:
             graph = torch.load(path, weights_only=False)
             for run in range(a.runs):
                 res = fit(graph, data, TrainConfig(), device, run)
@@ -71,13 +72,13 @@ def main(argv=None) -> None:
                              "selected_iteration": meta["info"]["selected_iteration"],
                              "settings": json.dumps(settings), "quick": a.quick})
         pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)  # keep what is done
-        print(f"{a.dataset} {a.rate:g} {a.method} seed {seed}: {len(list(folder.glob('iter-*.pt')))} snapshots", flush=True)
+        print(f"{a.dataset} {a.rate:g} {a.method} seed {seed}: {len(paths)} snapshots", flush=True)
     (out.parent / (out.name + ".md")).write_text(summary(pd.DataFrame(rows)))
     print((out.parent / (out.name + ".md")).read_text())
 
 
 def summary(df: pd.DataFrame) -> str:
-    """Per seed: the iteration and mean test accuracy (%) each rule keeps, and the gaps.
+    """Per seed: the iteration and mean test accuracy (%) each rule keeps, and the best-test gap.
 
     >>> df = pd.DataFrame({"seed": [0] * 4, "iteration": [0, 0, 10, 10], "val": [.5, .5, .7, .7],
     ...                    "test": [.8, .8, .6, .6]})

@@ -33,9 +33,9 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from common import add_run_options, settings_from
 from graphcond import condense, evaluate, load_condensed, load_dataset
 from graphcond.ablations import ABLATIONS
-from common import add_run_options, settings_from
 from graphcond.paper_tables import paper_value
 
 TRAJECTORY = {"sfgc", "geom"}

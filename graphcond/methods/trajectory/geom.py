@@ -261,6 +261,10 @@ class _TrajectoryMatching(Method):
         segment = auto_segment(n, c.hidden, c.syn_steps) if c.segment < 0 else c.segment
         eval_cfg = TrainConfig(epochs=c.eval_epochs, hidden=c.hidden)
 
+        snapshots = Path(c.snapshot_dir) if c.snapshot_dir else None
+        if snapshots:
+            snapshots.mkdir(parents=True, exist_ok=True)
+
         def snapshot():
             y = labels().detach().cpu() if c.soft_labels else y_hard.cpu()
             return Data(x=x_syn.detach().cpu().clone(), edge_index=torch.empty(2, 0, dtype=torch.long), y=y, num_nodes=n)
@@ -268,9 +272,8 @@ class _TrajectoryMatching(Method):
         def validate(it):
             t = time.perf_counter()
             g = snapshot()
-            if c.snapshot_dir:
-                Path(c.snapshot_dir).mkdir(parents=True, exist_ok=True)
-                torch.save(g, Path(c.snapshot_dir) / f"iter-{it:05d}.pt")
+            if snapshots:
+                torch.save(g, snapshots / f"iter-{it:05d}.pt")
             val = fit(g, data, eval_cfg, device, seed).val
             history.append({"iteration": it, "val": val, "seconds": round(time.perf_counter() - t0, 2)})
             eval_seconds[0] += time.perf_counter() - t
