@@ -181,6 +181,7 @@ def test_quick_gcond_beats_random_on_cora():
 
 def test_hooks_and_validation_selection():
     from graphcond.methods.gradient import GradientMatching, GradientMatchingConfig
+    from graphcond.training import TrainConfig, fit
 
     calls = {"extra": 0, "grad": 0}
 
@@ -198,7 +199,7 @@ def test_hooks_and_validation_selection():
     data = _toy()
     budget = make_budget(data.y[data.train_mask], data.num_nodes, rate=0.5)
     cfg = GradientMatchingConfig(epochs=2, outer_loop=2, inner_loop=1, e1=0, e2=1, lr_feat=0.1,
-                                 select_every=1, select_epochs=5)
+                                 select_every=1, select_epochs=5, select_runs=2)
     torch.manual_seed(0)
     g = Variant(cfg).run(data, budget, 0, torch.device("cpu"), False)
     assert calls == {"extra": 4, "grad": 4}
@@ -206,6 +207,9 @@ def test_hooks_and_validation_selection():
     train = data.train_mask.nonzero().view(-1)
     assert all(any(torch.equal(row, data.x[i]) for i in train) for row in g.x)
     assert 0.0 <= float(g.selected_val) <= 1.0
+    # the score kept is the mean validation accuracy of select_runs GCN runs on the kept graph
+    two = [fit(g, data, TrainConfig(epochs=5), torch.device("cpu"), s).val for s in (0, 1)]
+    assert float(g.selected_val) == pytest.approx(sum(two) / 2)
 
 
 def test_class_weights_gcond_and_srgm_authors():

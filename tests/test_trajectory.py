@@ -337,3 +337,22 @@ def test_snapshot_dir_keeps_every_validated_graph(tmp_path):
     first = torch.load(folder / "iter-00000.pt", weights_only=False)
     last = torch.load(folder / "iter-00006.pt", weights_only=False)
     assert not torch.equal(first.x, last.x)  # the features were matched in between
+
+
+def test_eval_runs_selects_on_the_mean_of_several_gcn_runs(tmp_path):
+    from graphcond.training import TrainConfig, fit, mean_validation
+
+    data, folder = toy_graph(), tmp_path / "snapshots"
+    c = condense(data, "geom", rate=0.5, seed=1, progress=False, device="cpu",
+                 **{**TOY, "snapshot_dir": str(folder), "eval_runs": 3})
+    cfg, cpu = TrainConfig(epochs=TOY["eval_epochs"], hidden=TOY["hidden"]), torch.device("cpu")
+    history = c.meta["info"]["history"]
+    assert [h["iteration"] for h in history] == [0, 3, 6]
+    for h in history:
+        g = torch.load(folder / f"iter-{h['iteration']:05d}.pt", weights_only=False)
+        runs = [fit(g, data, cfg, cpu, seed).val for seed in (1, 2, 3)]  # condensation seed, then +1, +2
+        assert h["val"] == pytest.approx(sum(runs) / 3)
+        assert h["val"] == pytest.approx(mean_validation(g, data, cfg, cpu, 1, runs=3))
+    assert c.meta["info"]["selected_val"] == max(h["val"] for h in history)
+    with pytest.raises(ValueError, match="runs"):
+        mean_validation(g, data, cfg, cpu, 0, runs=0)

@@ -2,8 +2,8 @@
 
 Example:
     >>> from graphcond.methods import method_names
-    >>> sorted(method_names("homogeneous"))[:3]
-    ['herding', 'kcenter', 'random']
+    >>> {"geom", "gcond", "kcenter"} <= set(method_names("homogeneous"))
+    True
 """
 from . import coreset  # noqa: F401  (registers random, herding, kcenter, whole)
 from . import gradient  # noqa: F401  (registers gcond, gcondx, dcgraph)

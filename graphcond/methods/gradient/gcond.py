@@ -88,7 +88,7 @@ from tqdm.auto import tqdm
 
 from ...budget import Budget, class_ids
 from ...models import normalize_dense
-from ...training import TrainConfig, fit
+from ...training import TrainConfig, mean_validation
 from ..base import Method, register_method
 from ..selection import select_per_class
 from .matching import build_relay, class_gradients, match_loss, per_class_losses
@@ -107,8 +107,9 @@ class GradientMatchingConfig:
     rates; ``e1``/``e2``: structure steps then feature steps per cycle; ``pge_hidden``
     /``pge_layers``: the PGE; ``threshold``: sparsification of the final adjacency;
     ``real_gradients``: ``"full"``, ``"sampled"`` or ``"auto"``; ``fanouts``/
-    ``batch_size``: the sampler; ``select_every``/``select_epochs``: validation-based
-    intermediate selection (0 = off, return the last graph); ``matching_adjacency``:
+    ``batch_size``: the sampler; ``select_every``/``select_epochs``/``select_runs``:
+    validation-based intermediate selection (0 = off, return the last graph), scored
+    by the mean of ``select_runs`` GCN runs; ``matching_adjacency``:
     what the synthetic side of a structure-free method (``gcondx``, ``dcgraph``) is
     matched on, ``"frozen-pge"`` (an untrained random PGE) or ``"identity"``;
     ``class_weight``: each class's weight in the matching loss (:func:`class_coefficients`).
@@ -133,6 +134,7 @@ class GradientMatchingConfig:
     batch_size: int = 256
     select_every: int = 0
     select_epochs: int = 300
+    select_runs: int = 1
     matching_adjacency: str = "frozen-pge"
     class_weight: str = "max"
     source: str = ""
@@ -303,9 +305,9 @@ class GradientMatching(Method):
             bar.set_postfix(loss=f"{total / cfg.outer_loop:.4f}")
             if cfg.select_every and ((epoch + 1) % cfg.select_every == 0 or epoch == cfg.epochs - 1):
                 graph = self.to_graph(feat, structure, labels)
-                res = fit(graph, data, TrainConfig(epochs=cfg.select_epochs), device, seed)
-                if res.val > best_val:  # validation of the ORIGINAL graph only
-                    best_val, best_graph = res.val, graph
+                val = mean_validation(graph, data, TrainConfig(epochs=cfg.select_epochs), device, seed, cfg.select_runs)
+                if val > best_val:  # validation of the ORIGINAL graph only
+                    best_val, best_graph = val, graph
         if best_graph is not None:
             best_graph.selected_val = torch.tensor(best_val)
             return best_graph
