@@ -71,7 +71,8 @@ gcondx sfgc geom; ``whole`` evaluates the full graph), ``--epochs N``
 (overrides GraphSlim's condensation epochs, and the rows are labelled
 shortened), ``--runs N`` (GraphSlim's ``--run_eval``, default 10),
 ``--timeout S`` per method, ``--seed``, ``--threads`` (OMP threads, default 1),
-``--fresh``, and ``--no-buff``. For sfgc and geom, ``--no-buff`` passes
+``--fresh``, ``--peer-args`` (extra GraphSlim arguments as one string, e.g.
+``--peer-args "--condense_model GCN"``; recorded in the row), and ``--no-buff``. For sfgc and geom, ``--no-buff`` passes
 GraphSlim's ``--no_buff`` and reuses the expert buffers an earlier run left in
 ``benchmarks/.peer/work/<method>/<method>_buffer/``. GraphSlim saves one
 ``replay_buffer_<n>.pt`` per 10 experts, so a timed-out buffer run can still
@@ -97,6 +98,7 @@ import json
 import os
 import re
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -484,6 +486,9 @@ def run_method(method: str, a, data_root: Path):
     tag = f"{method}-e{eff_epochs}" if method not in CORESETS else method
     if a.no_buff and method in ("sfgc", "geom"):
         tag += "-nobuff"
+    extra_args = shlex.split(a.peer_args)
+    if extra_args:
+        tag += "-" + re.sub(r"[^A-Za-z0-9]+", "_", " ".join(extra_args)).strip("_")
     # GraphSlim writes expert buffers to ../{sfgc,geom}_buffer relative to the cwd,
     # and reduced graphs under --save_path, where its evaluator reloads them.
     work = PEER / "work" / method
@@ -504,6 +509,7 @@ def run_method(method: str, a, data_root: Path):
         gs_args += ["--eval_whole"]
     elif a.epochs is not None and method not in CORESETS:
         gs_args += ["-E", str(a.epochs), "--peer-epochs-overridden"]
+    gs_args += extra_args
     LOGDIR.mkdir(parents=True, exist_ok=True)
     logf = LOGDIR / f"{tag}.log"
     timef = work / "time.txt"
@@ -548,6 +554,7 @@ def run_method(method: str, a, data_root: Path):
     n_it, spi = (None, None) if method in CORESETS else tqdm_rate(text, int(eff_epochs))
     red = re.findall(r"\[peer\] evaluated graph: [^\n]*?feat(?:_syn)? \((\d+), \d+\)", text)
     row = dict(method=method, graphslim_epochs=eff_epochs, shortened="yes" if shortened else "no",
+               peer_args=" ".join(extra_args),
                eval_nodes=red[-1] if red else "", accuracy=acc, runs=a.runs if a.runs else 10,
                wall_s=wall, peak_mb=peak, s_per_it=spi if spi is not None else "",
                iters_seen=n_it if n_it is not None else "", status=status, evidence=evidence,
@@ -558,7 +565,7 @@ def run_method(method: str, a, data_root: Path):
     return row
 
 
-FIELDS = ["method", "graphslim_epochs", "shortened", "eval_nodes", "accuracy", "runs", "wall_s",
+FIELDS = ["method", "peer_args", "graphslim_epochs", "shortened", "eval_nodes", "accuracy", "runs", "wall_s",
           "peak_mb", "s_per_it", "iters_seen", "status", "evidence", "log", "peak_src", "rc", "finished"]
 
 
@@ -578,11 +585,11 @@ def write_tables(rows):
           "than `ok` are not condensation results. `eval_nodes` is the node count of the graph "
           "that was actually evaluated (2708 = the whole graph). `s/it` is tqdm's elapsed time "
           "divided by iterations for the condensation loop, intermediate evaluations included.", "",
-          "| method | graphslim epochs | shortened | eval nodes | accuracy (%) | runs | wall s | peak MB | s/it | status | evidence |",
-          "|---|---|---|---|---|---|---|---|---|---|---|"]
+          "| method | extra GraphSlim args | graphslim epochs | shortened | eval nodes | accuracy (%) | runs | wall s | peak MB | s/it | status | evidence |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ev = str(r.get("evidence", "")).replace("|", "\\|")
-        md.append(f"| {r['method']} | {r['graphslim_epochs']} | {r['shortened']} | {r.get('eval_nodes', '')} | "
+        md.append(f"| {r['method']} | {r.get('peer_args', '') or '-'} | {r['graphslim_epochs']} | {r['shortened']} | {r.get('eval_nodes', '')} | "
                   f"{r['accuracy'] or '-'} | {r['runs']} | {r['wall_s']} | {r['peak_mb']} | {r['s_per_it'] or '-'} | "
                   f"{r['status']} | `{ev}` |")
     md += ["", "Logs: " + ", ".join(f"`{r['log']}`" for r in rows), ""]
@@ -603,8 +610,9 @@ def cmd_run(a):
         rows = json.loads(RESULTS_JSON.read_text())
     for m in a.methods:
         row = run_method(m, a, data_root)
-        key = (row["method"], str(row["graphslim_epochs"]), row["shortened"])
-        rows = [r for r in rows if (r["method"], str(r["graphslim_epochs"]), r["shortened"]) != key] + [row]
+        def key(r):
+            return r["method"], r.get("peer_args", ""), str(r["graphslim_epochs"]), r["shortened"]
+        rows = [r for r in rows if key(r) != key(row)] + [row]
         RESULTS_JSON.write_text(json.dumps(rows, indent=1))
         write_tables(rows)
     print(f"\nwrote {OUT / 'graphslim.csv'} and {OUT / 'graphslim.md'}", flush=True)
@@ -624,6 +632,9 @@ def main():
     r.add_argument("--seed", type=int, default=1, help="GraphSlim --seed (its default 1)")
     r.add_argument("--threads", type=int, default=1, help="OMP/MKL threads for the subprocess")
     r.add_argument("--fresh", action="store_true", help="discard rows from earlier invocations")
+    r.add_argument("--peer-args", default="",
+                   help="extra GraphSlim arguments, one string (e.g. '--condense_model GCN'); "
+                        "part of the row's key and of its log name")
     r.add_argument("--no-buff", dest="no_buff", action="store_true",
                    help="sfgc/geom: pass GraphSlim's --no_buff and reuse the expert buffers an earlier "
                         "run of this harness left in benchmarks/.peer/work/<method>/<method>_buffer")
