@@ -51,7 +51,9 @@ class SRGMLoopConfig(GradientMatchingConfig):
     20 outer / 10 inner loops, Adam lr 1e-3 for features, structure and relay,
     structure updated when ``epoch % 50 < 10``, class ``c`` weighted ``n_c / n_syn``
     (``class_weight="share"``; GCond's code: ``n_c / max n_c``, which makes the matching
-    term ``n_syn / max n_c`` times larger against the damping term)."""
+    term ``n_syn / max n_c`` times larger against the damping term). With the GCN relay
+    our GCond-style evaluation collapses, as the GCond authors' code ported by GraphSlim
+    does (:mod:`.gcond` docstring); ``relay="sgc"`` is the working alternative."""
 
     relay: str = "gcn"
     nlayers: int = 2
