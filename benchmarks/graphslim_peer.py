@@ -72,8 +72,8 @@ gcondx sfgc geom; ``whole`` evaluates the full graph), ``--epochs N``
 shortened), ``--runs N`` (GraphSlim's ``--run_eval``, default 10),
 ``--timeout S`` per method, ``--seed``, ``--threads`` (OMP threads, default 1),
 ``--fresh``, ``--peer-args`` (extra GraphSlim arguments as one string, e.g.
-``--peer-args "--condense_model GCN"``; recorded in the row), and ``--no-buff``. For sfgc and geom, ``--no-buff`` passes
-GraphSlim's ``--no_buff`` and reuses the expert buffers an earlier run left in
+``--peer-args "--condense_model GCN"``; recorded in the row), and ``--no-buff``.
+For sfgc and geom, ``--no-buff`` passes GraphSlim's ``--no_buff`` and reuses the expert buffers an earlier run left in
 ``benchmarks/.peer/work/<method>/<method>_buffer/``. GraphSlim saves one
 ``replay_buffer_<n>.pt`` per 10 experts, so a timed-out buffer run can still
 leave enough behind to reach the distillation stage.
@@ -596,6 +596,11 @@ def write_tables(rows):
     (OUT / "graphslim.md").write_text("\n".join(md))
 
 
+def row_key(r):
+    """What identifies a result row: a later run with the same key replaces it."""
+    return r["method"], r.get("peer_args", ""), str(r["graphslim_epochs"]), r["shortened"]
+
+
 def cmd_run(a):
     for m in a.methods:
         if m not in KNOWN_METHODS:
@@ -610,9 +615,7 @@ def cmd_run(a):
         rows = json.loads(RESULTS_JSON.read_text())
     for m in a.methods:
         row = run_method(m, a, data_root)
-        def key(r):
-            return r["method"], r.get("peer_args", ""), str(r["graphslim_epochs"]), r["shortened"]
-        rows = [r for r in rows if key(r) != key(row)] + [row]
+        rows = [r for r in rows if row_key(r) != row_key(row)] + [row]
         RESULTS_JSON.write_text(json.dumps(rows, indent=1))
         write_tables(rows)
     print(f"\nwrote {OUT / 'graphslim.csv'} and {OUT / 'graphslim.md'}", flush=True)

@@ -52,8 +52,9 @@ class SRGMLoopConfig(GradientMatchingConfig):
     structure updated when ``epoch % 50 < 10``, class ``c`` weighted ``n_c / n_syn``
     (``class_weight="share"``; GCond's code: ``n_c / max n_c``, which makes the matching
     term ``n_syn / max n_c`` times larger against the damping term). With the GCN relay
-    our GCond-style evaluation collapses, as the GCond authors' code ported by GraphSlim
-    does (:mod:`.gcond` docstring); ``relay="sgc"`` is the working alternative."""
+    the learned structure stays nearly complete and a GCN trained on the condensed graph
+    collapses, in the GCond authors' code (ported by GraphSlim) as in ours (:mod:`.gcond`
+    docstring); ``relay="sgc"`` is the working alternative."""
 
     relay: str = "gcn"
     nlayers: int = 2

@@ -58,9 +58,9 @@ the graphs the Cora 2.6% preset kept for seeds 0-2 (20 experts, validated every 
 iterations) 77.66 against 79.97 (mean of seed means, 5 runs each), so the evaluation
 settings do not explain the gap to the paper. Neither does the buffer size (3 seeds,
 same preset: 20 experts 80.38 ± 1.09, 40 80.27 ± 1.17, 100 80.51 ± 1.26; a 100-expert
-Cora buffer is 11.4 GB of float32 checkpoints), nor 400 iterations (validation falls after 200
-on every seed; the last graph scores 79.47 against 80.49 at 200) or ``eval_runs=5``
-(80.71 ± 1.13).
+Cora buffer is 11.4 GB of float32 checkpoints), nor 400 iterations (validation falls
+after 200 on every seed; the last graph scores 79.47 against 80.49 at 200), nor
+``eval_runs=5`` (80.71 ± 1.13).
 
 Example:
     >>> from graphcond import condense, evaluate, load_dataset
