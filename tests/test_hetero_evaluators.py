@@ -160,7 +160,13 @@ def test_sehgnn_batchnorm_head_standardises_each_evaluated_batch(monkeypatch):
     assert torch.allclose(logits.var(0, unbiased=False), torch.ones(4), atol=1e-3)
     with pytest.raises(ValueError, match="head"):
         sehgnn.SeHGNN([5], 16, 4, 0.5, head="bn")
+    # the default head per dataset (chosen on validation: DBLP batchnorm), overridable
+    assert [sehgnn.resolve_head(d) for d in ("dblp", "DBLP", "acm", "imdb", None)] == [
+        "batchnorm", "batchnorm", "mlp", "mlp", "mlp"]
+    monkeypatch.setitem(sehgnn.SETTINGS, "head", "mlp")
+    assert sehgnn.resolve_head("dblp") == "mlp"
     monkeypatch.setitem(sehgnn.SETTINGS, "head", "batchnorm")
+    assert sehgnn.resolve_head("acm") == "batchnorm"
     g = toy()
     res = fit_heterogeneous(g, g, TrainConfig(model="sehgnn", epochs=200, lr=0.01), torch.device("cpu"), 0)
     assert res.test > 0.85, res.test
