@@ -72,7 +72,13 @@ gcondx sfgc geom; ``whole`` evaluates the full graph), ``--epochs N``
 shortened), ``--runs N`` (GraphSlim's ``--run_eval``, default 10),
 ``--timeout S`` per method, ``--seed``, ``--threads`` (OMP threads, default 1),
 ``--fresh``, ``--peer-args`` (extra GraphSlim arguments as one string, e.g.
-``--peer-args "--condense_model GCN"``; recorded in the row), and ``--no-buff``.
+``--peer-args "--condense_model GCN"``; recorded in the row), ``--no-buff`` and
+``--eval-saved``. ``--eval-saved`` runs no condensation: GraphSlim saves the graph
+with the best intermediate validation accuracy under its ``--save_path`` at every
+checkpoint (every ``epochs // 10`` iterations), so a run stopped by ``--timeout``
+leaves its best graph so far; this evaluates that graph with GraphSlim's own
+evaluator (``--runs`` GCN runs), in a row marked "saved best-validation graph",
+for example ``run --methods gcond --eval-saved`` after a timed-out full ``gcond``.
 For sfgc and geom, ``--no-buff`` passes GraphSlim's ``--no_buff`` and reuses the expert buffers an earlier run left in
 ``benchmarks/.peer/work/<method>/<method>_buffer/``. GraphSlim saves one
 ``replay_buffer_<n>.pt`` per 10 experts, so a timed-out buffer run can still
@@ -163,7 +169,9 @@ DRIVER_SRC = r'''"""GraphSlim driver written by benchmarks/graphslim_peer.py.
 
 It follows GraphSlim's own graphslim/train_all.py from the GitHub repo, which
 the wheel does not ship: resolve args, load the dataset, build the agent,
-reduce, then evaluate with GCN. Extra argument: --peer-epochs-overridden.
+reduce, then evaluate with GCN. Extra arguments: --peer-epochs-overridden, and
+--peer-eval-saved (no condensation: evaluate the best-validation graph an earlier,
+interrupted run saved under --save_path).
 """
 import os
 import sys
@@ -171,6 +179,9 @@ import sys
 overridden = "--peer-epochs-overridden" in sys.argv
 if overridden:
     sys.argv.remove("--peer-epochs-overridden")
+saved = "--peer-eval-saved" in sys.argv
+if saved:
+    sys.argv.remove("--peer-eval-saved")
 whole = "--eval_whole" in sys.argv
 
 from graphslim.config import get_args
@@ -213,10 +224,14 @@ table = {
     'sfgc': SFGC, 'geom': GEOM, 'sgdd': SGDD, 'gcsntk': GCSNTK, 'msgc': MSGC,
     'simgc': SimGC, 'gcdm': GCDM, 'gcdmx': GCDMX, 'gdem': GDEM,
 }
-agent = table[m](setting=args.setting, data=graph, args=args)
-reduced_graph = agent.reduce(graph, verbose=args.verbose)
-fs = getattr(reduced_graph, 'feat_syn', None)
-print(f"[peer] reduce() returned feat_syn {tuple(fs.shape) if fs is not None else None}", flush=True)
+if saved:
+    reduced_graph = graph  # evaluate() loads the graph saved under --save_path (get_syn_data)
+    print(f"[peer] no condensation: evaluating the graph saved under {args.save_path}", flush=True)
+else:
+    agent = table[m](setting=args.setting, data=graph, args=args)
+    reduced_graph = agent.reduce(graph, verbose=args.verbose)
+    fs = getattr(reduced_graph, 'feat_syn', None)
+    print(f"[peer] reduce() returned feat_syn {tuple(fs.shape) if fs is not None else None}", flush=True)
 res_mean, res_std = evaluator.evaluate(reduced_graph, model_type='GCN')
 fs = reduced_graph.feat_syn
 n_full = graph.feat_full.shape[0]
@@ -489,12 +504,17 @@ def run_method(method: str, a, data_root: Path):
     extra_args = shlex.split(a.peer_args)
     if extra_args:
         tag += "-" + re.sub(r"[^A-Za-z0-9]+", "_", " ".join(extra_args)).strip("_")
+    eval_saved = a.eval_saved and method not in CORESETS
     # GraphSlim writes expert buffers to ../{sfgc,geom}_buffer relative to the cwd,
     # and reduced graphs under --save_path, where its evaluator reloads them.
     work = PEER / "work" / method
     (work / "cwd").mkdir(parents=True, exist_ok=True)
     save_path = work / f"checkpoints-{tag}"
-    if save_path.exists():
+    if eval_saved:
+        if not list(save_path.glob(f"reduced_graph/{method}/feat_*.pt")):
+            raise SystemExit(f"--eval-saved: no graph saved by an earlier {tag} run under {save_path}")
+        tag += "-saved"
+    elif save_path.exists():
         shutil.rmtree(save_path)  # stale reduced graphs would be picked up by GraphSlim's evaluator
     buf = work / f"{method}_buffer"
     if method in ("sfgc", "geom") and not a.no_buff and buf.exists():
@@ -509,6 +529,8 @@ def run_method(method: str, a, data_root: Path):
         gs_args += ["--eval_whole"]
     elif a.epochs is not None and method not in CORESETS:
         gs_args += ["-E", str(a.epochs), "--peer-epochs-overridden"]
+    if eval_saved:
+        gs_args += ["--peer-eval-saved"]
     gs_args += extra_args
     LOGDIR.mkdir(parents=True, exist_ok=True)
     logf = LOGDIR / f"{tag}.log"
@@ -540,7 +562,7 @@ def run_method(method: str, a, data_root: Path):
     text = logf.read_text(errors="replace")
     timed_out = rc in (124, 137) or (rc == -9)
     # GraphSlim's own logging file (logger.info lines: intermediate Val/Test, fallback notes)
-    gs_log = list(save_path.glob("logs/*/*.log"))
+    gs_log = [] if eval_saved else list(save_path.glob("logs/*/*.log"))
     extra = ""
     for g in gs_log:
         extra += f"\n# ---- GraphSlim logging file {g} ----\n" + g.read_text(errors="replace")
@@ -551,10 +573,11 @@ def run_method(method: str, a, data_root: Path):
     status, evidence = classify(text + extra, rc, timed_out)
     accs = ACC_RE.findall(text)
     acc = f"{accs[-1][0]} ± {accs[-1][1]}" if accs else ""
-    n_it, spi = (None, None) if method in CORESETS else tqdm_rate(text, int(eff_epochs))
+    n_it, spi = (None, None) if method in CORESETS or eval_saved else tqdm_rate(text, int(eff_epochs))
     red = re.findall(r"\[peer\] evaluated graph: [^\n]*?feat(?:_syn)? \((\d+), \d+\)", text)
     row = dict(method=method, graphslim_epochs=eff_epochs, shortened="yes" if shortened else "no",
                peer_args=" ".join(extra_args),
+               evaluated="saved best-validation graph" if eval_saved else "end of run",
                eval_nodes=red[-1] if red else "", accuracy=acc, runs=a.runs if a.runs else 10,
                wall_s=wall, peak_mb=peak, s_per_it=spi if spi is not None else "",
                iters_seen=n_it if n_it is not None else "", status=status, evidence=evidence,
@@ -565,7 +588,7 @@ def run_method(method: str, a, data_root: Path):
     return row
 
 
-FIELDS = ["method", "peer_args", "graphslim_epochs", "shortened", "eval_nodes", "accuracy", "runs", "wall_s",
+FIELDS = ["method", "peer_args", "evaluated", "graphslim_epochs", "shortened", "eval_nodes", "accuracy", "runs", "wall_s",
           "peak_mb", "s_per_it", "iters_seen", "status", "evidence", "log", "peak_src", "rc", "finished"]
 
 
@@ -585,11 +608,11 @@ def write_tables(rows):
           "than `ok` are not condensation results. `eval_nodes` is the node count of the graph "
           "that was actually evaluated (2708 = the whole graph). `s/it` is tqdm's elapsed time "
           "divided by iterations for the condensation loop, intermediate evaluations included.", "",
-          "| method | extra GraphSlim args | graphslim epochs | shortened | eval nodes | accuracy (%) | runs | wall s | peak MB | s/it | status | evidence |",
-          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+          "| method | extra GraphSlim args | evaluated | graphslim epochs | shortened | eval nodes | accuracy (%) | runs | wall s | peak MB | s/it | status | evidence |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ev = str(r.get("evidence", "")).replace("|", "\\|")
-        md.append(f"| {r['method']} | {r.get('peer_args', '') or '-'} | {r['graphslim_epochs']} | {r['shortened']} | {r.get('eval_nodes', '')} | "
+        md.append(f"| {r['method']} | {r.get('peer_args', '') or '-'} | {r.get('evaluated', 'end of run')} | {r['graphslim_epochs']} | {r['shortened']} | {r.get('eval_nodes', '')} | "
                   f"{r['accuracy'] or '-'} | {r['runs']} | {r['wall_s']} | {r['peak_mb']} | {r['s_per_it'] or '-'} | "
                   f"{r['status']} | `{ev}` |")
     md += ["", "Logs: " + ", ".join(f"`{r['log']}`" for r in rows), ""]
@@ -598,7 +621,8 @@ def write_tables(rows):
 
 def row_key(r):
     """What identifies a result row: a later run with the same key replaces it."""
-    return r["method"], r.get("peer_args", ""), str(r["graphslim_epochs"]), r["shortened"]
+    return (r["method"], r.get("peer_args", ""), r.get("evaluated", "end of run"), str(r["graphslim_epochs"]),
+            r["shortened"])
 
 
 def cmd_run(a):
@@ -641,6 +665,9 @@ def main():
     r.add_argument("--no-buff", dest="no_buff", action="store_true",
                    help="sfgc/geom: pass GraphSlim's --no_buff and reuse the expert buffers an earlier "
                         "run of this harness left in benchmarks/.peer/work/<method>/<method>_buffer")
+    r.add_argument("--eval-saved", dest="eval_saved", action="store_true",
+                   help="no condensation: evaluate (GraphSlim's GCN evaluator, --runs) the best-validation "
+                        "graph that an earlier, interrupted run with the same method/epochs/peer-args saved")
     a = ap.parse_args()
     {"install": cmd_install, "run": cmd_run}[a.cmd](a)
 
