@@ -167,6 +167,14 @@ def test_sehgnn_batchnorm_head_standardises_each_evaluated_batch(monkeypatch):
     assert sehgnn.resolve_head("dblp") == "mlp"
     monkeypatch.setitem(sehgnn.SETTINGS, "head", "batchnorm")
     assert sehgnn.resolve_head("acm") == "batchnorm"
+    # fit_sehgnn builds the head of the evaluation graph's dataset
+    monkeypatch.setitem(sehgnn.SETTINGS, "head", None)
+    monkeypatch.setitem(sehgnn.DATASET_DEFAULTS, "toy", {"head": "batchnorm"})
+    named = toy()
+    named.name = "toy"
+    fitted = fit_heterogeneous(named, named, TrainConfig(model="sehgnn", epochs=2), torch.device("cpu"), 0)
+    assert isinstance(fitted.model.head[-1], torch.nn.BatchNorm1d)
+    monkeypatch.setitem(sehgnn.SETTINGS, "head", "batchnorm")
     g = toy()
     res = fit_heterogeneous(g, g, TrainConfig(model="sehgnn", epochs=200, lr=0.01), torch.device("cpu"), 0)
     assert res.test > 0.85, res.test

@@ -91,9 +91,14 @@ def resolve_hops(dataset: str | None, hops=None) -> int:
     return default_hops(dataset, HOPS, hops)
 
 
+def dataset_defaults(dataset: str | None) -> dict:
+    """SeHGNN's :data:`DEFAULTS` with the dataset's :data:`DATASET_DEFAULTS` on top."""
+    return DEFAULTS | DATASET_DEFAULTS.get(str(dataset).lower(), {})
+
+
 def resolve_head(dataset: str | None) -> str:
     """``SETTINGS["head"]`` where set, else the dataset's default head (DBLP ``"batchnorm"``, others ``"mlp"``)."""
-    return SETTINGS["head"] or (DEFAULTS | DATASET_DEFAULTS.get(str(dataset).lower(), {}))["head"]
+    return SETTINGS["head"] or dataset_defaults(dataset)["head"]
 
 
 def resolve_label_hops(dataset: str | None, label_hops=None) -> int:
@@ -327,7 +332,8 @@ def fit_sehgnn(train_graph, eval_graph, cfg: TrainConfig, device, seed: int, hop
     torch.manual_seed(seed)
     target = eval_graph.target
     multilabel = bool(eval_graph.multilabel)
-    defaults = DEFAULTS | DATASET_DEFAULTS.get(str(getattr(eval_graph, "name", "")).lower(), {})
+    dataset = getattr(eval_graph, "name", None)
+    defaults = dataset_defaults(dataset)
     hidden, lr = int(_setting(cfg, "hidden", defaults)), float(_setting(cfg, "lr", defaults))
     dropout, epochs = float(_setting(cfg, "dropout", defaults)), int(_setting(cfg, "epochs", defaults))
     wd = float(_setting(cfg, "weight_decay", defaults))
@@ -348,7 +354,7 @@ def fit_sehgnn(train_graph, eval_graph, cfg: TrainConfig, device, seed: int, hop
 
     dims = [int(f.size(1)) for f in ev_feats]
     model = SeHGNN(dims, hidden, int(eval_graph.num_classes), dropout, SETTINGS["input_dropout"],
-                   resolve_head(getattr(eval_graph, "name", None))).to(device)
+                   resolve_head(dataset)).to(device)
     tr_feats = [f.to(device) for f in tr_feats]
 
     def test_logits():
