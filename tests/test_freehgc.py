@@ -11,7 +11,7 @@ import torch
 from torch_geometric.data import HeteroData
 
 from graphcond.budget import class_ids
-from graphcond.hetero.freehgc import greedy_path_scores, jaccard_terms, node_roles, type_budget
+from graphcond.hetero.freehgc import covering_top, greedy_path_scores, jaccard_terms, node_roles, type_budget
 from graphcond.hetero.metapaths import MetaPathAdjacency, enumerate_metapaths, path_name, relation_matrix
 
 
@@ -89,6 +89,21 @@ def test_roles_from_schema():
     assert node_roles(g) == {"author": "target", "paper": "father", "term": "leaf", "venue": "leaf"}
     assert node_roles(tiny()) == {"p": "target", "a": "leaf", "s": "leaf"}
     assert type_budget(0.024, 5959) == 143 and type_budget(0.01, 56) == 5
+
+
+def test_father_cover_keeps_a_father_per_target():
+    g = HeteroData()
+    g["a"].num_nodes, g["f"].num_nodes = 3, 4
+    af = torch.tensor([[0, 0, 1, 2], [0, 1, 1, 3]])  # a0-f0, a0-f1, a1-f1, a2-f3
+    g["a", "to", "f"].edge_index = af
+    g["f", "to", "a"].edge_index = af.flip(0)
+    g.target = "a"
+    score = np.array([0.5, 0.4, 0.3, 0.1])
+    seeds = np.array([0, 2])
+    assert covering_top(g, "f", seeds, score, 2).tolist() == [0, 3]  # plain top-2 would be [0, 1]
+    assert covering_top(g, "f", seeds, score, 3).tolist() == [0, 1, 3]
+    assert covering_top(g, "f", seeds, score, 1).tolist() == [0]  # more targets than budget: best covers
+    assert covering_top(g, "f", np.array([1]), score, 2).tolist() == [0, 1]
 
 
 # ----------------------------------------------------------------- real ACM
@@ -252,3 +267,21 @@ def test_acm_selection_table_and_coverage_explain_the_selection(acm, acm_freehgc
     draws = [coverage(acm, train[torch.randperm(train.numel(), generator=gen)[:72]].sort().values, paths)
              for _ in range(5)]
     assert sum(picked.values()) > max(sum(d.values()) for d in draws)
+
+
+@needs_data
+def test_dblp_father_cover_leaves_no_author_without_a_paper(dblp):
+    """The authors' PPR fathers leave some picked authors with no kept paper (18 of 48 at
+    rate 0.05); ``father_cover`` keeps one per author within the same paper budget."""
+    import graphcond
+
+    def orphans(g):
+        has = torch.zeros(g["author"].num_nodes, dtype=torch.bool)
+        has[g["author", "to", "paper"].edge_index[0]] = True
+        return int((~has).sum())
+
+    plain = graphcond.condense(dblp, "freehgc", rate=0.05, seed=0, progress=False).graph
+    cover = graphcond.condense(dblp, "freehgc", rate=0.05, seed=0, progress=False, father_cover=True).graph
+    assert cover["paper"].num_nodes == plain["paper"].num_nodes == type_budget(48 / 4057, 14328)
+    assert cover["author"].source_nodes.equal(plain["author"].source_nodes)
+    assert orphans(plain) > 10 and orphans(cover) == 0
