@@ -295,6 +295,22 @@ def covering_top(data, t: str, seeds: np.ndarray, score: np.ndarray, k: int) -> 
     return np.sort(np.concatenate([cover, fill[rest[fill] > 0]]))
 
 
+def unlinked_targets(graph: HeteroData, t: str) -> int:
+    """How many target nodes of ``graph`` have no edge to or from type ``t``.
+
+    >>> unlinked_targets(condense(dblp, "freehgc", rate=0.05, seed=0).graph, "paper")  # doctest: +SKIP
+    18
+    """
+    has = torch.zeros(int(graph[graph.target].num_nodes), dtype=torch.bool)
+    for s, rel, d in graph.edge_types:
+        ei = graph[s, rel, d].edge_index
+        if (s, d) == (graph.target, t):
+            has[ei[0]] = True
+        elif (s, d) == (t, graph.target):
+            has[ei[1]] = True
+    return int((~has).sum())
+
+
 def relation_rows(data, a: str, b: str, rows: np.ndarray) -> sp.csr_matrix:
     """Binary ``[len(rows), N_b]``: which ``b`` nodes each ``a`` node in ``rows`` links to
     (union over all relations between ``a`` and ``b``, either direction)."""
