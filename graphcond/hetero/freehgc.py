@@ -301,14 +301,8 @@ def unlinked_targets(graph: HeteroData, t: str) -> int:
     >>> unlinked_targets(condense(dblp, "freehgc", rate=0.05, seed=0).graph, "paper")  # doctest: +SKIP
     18
     """
-    has = torch.zeros(int(graph[graph.target].num_nodes), dtype=torch.bool)
-    for s, rel, d in graph.edge_types:
-        ei = graph[s, rel, d].edge_index
-        if (s, d) == (graph.target, t):
-            has[ei[0]] = True
-        elif (s, d) == (t, graph.target):
-            has[ei[1]] = True
-    return int((~has).sum())
+    rows = relation_rows(graph, graph.target, t, np.arange(int(graph[graph.target].num_nodes)))
+    return int((np.diff(rows.indptr) == 0).sum())
 
 
 def relation_rows(data, a: str, b: str, rows: np.ndarray) -> sp.csr_matrix:
