@@ -155,6 +155,32 @@ def test_full_batch_khop_cache_matches_whole_graph_and_sampler_runs():
     assert len(g_s) == 3 and all(torch.isfinite(t).all() for gs in g_s for t in gs)
 
 
+def test_sgc_mlp_relay_is_gconds_sgc2_and_flickr_uses_it():
+    """``sgc-mlp`` (GCond's --sgc=2): op^K (relu(x W1 + b1) W2 + b2), hand-computed; its
+    full-batch real gradients are exact; the Flickr presets select it."""
+    data = _toy()
+    torch.manual_seed(0)
+    relay = build_relay("sgc-mlp", 8, 3, hidden=16, nlayers=2)
+    from graphcond.models import graph_operator
+
+    op = graph_operator(data.edge_index, None, data.num_nodes, "gcn", dense=True)
+    w1, w2 = relay.layers
+    hand = op @ (op @ (torch.relu(data.x @ w1.weight.T + w1.bias) @ w2.weight.T + w2.bias))
+    assert torch.allclose(relay(data.x, op), hand, atol=1e-5)
+    tr = data.train_mask.nonzero().view(-1)
+    got = FullBatchGradients(data, "sgc-mlp", 2, True, torch.device("cpu"))(relay)
+    out = relay(data.x, op)[tr]
+    m = data.y[tr] == 2
+    ref = torch.autograd.grad(torch.nn.functional.cross_entropy(out[m], data.y[tr][m]), list(relay.parameters()))
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(got[2], ref))
+    for name in ("gcond", "gcondx", "dcgraph"):
+        assert resolve_config(get_method(name), "flickr", 0.005, False, {}).relay == "sgc-mlp"
+    g, budget = _run("gcond", data, relay="sgc-mlp")
+    assert g.num_nodes == budget.n and torch.isfinite(g.x).all()
+    with pytest.raises(ValueError, match="relay must be one of"):
+        _run("gcond", data, relay="mlp")
+
+
 def _data_dir(sub: str) -> Path:
     env = os.environ.get("GRAPHCOND_DATA")
     if env and (Path(env) / sub).is_dir():

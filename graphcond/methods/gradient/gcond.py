@@ -98,7 +98,7 @@ from ...models import normalize_dense
 from ...training import TrainConfig, mean_validation
 from ..base import Method, register_method
 from ..selection import select_per_class
-from .matching import build_relay, class_gradients, match_loss, per_class_losses
+from .matching import RELAYS, build_relay, class_gradients, match_loss, per_class_losses
 from .real_gradients import FullBatchGradients, SampledGradients
 from .structure import PGE, NoStructure, sparsify
 
@@ -109,7 +109,8 @@ SAMPLED_ABOVE = 50_000  # ``real_gradients="auto"``: sampled mini-batches above 
 class GradientMatchingConfig:
     """Settings (defaults: GCond's ``train_gcond_transduct.py`` / Cora script).
 
-    ``relay``/``nlayers``/``hidden``: relay model; ``epochs``, ``outer_loop``,
+    ``relay``/``nlayers``/``hidden``: relay model (``sgc``, ``sgc-mlp`` or ``gcn``, see
+    :func:`~.matching.build_relay`); ``epochs``, ``outer_loop``,
     ``inner_loop``: the loops; ``lr_feat``/``lr_adj``/``lr_model``: Adam learning
     rates; ``e1``/``e2``: structure steps then feature steps per cycle; ``pge_hidden``
     /``pge_layers``: the PGE; ``threshold``: sparsification of the final adjacency;
@@ -241,8 +242,8 @@ class GradientMatching(Method):
     # ---- the loop ----------------------------------------------------------------------
     def run(self, data: Data, budget: Budget, seed: int, device, progress: bool) -> Data:
         cfg = self.config
-        if cfg.relay not in ("sgc", "gcn"):
-            raise ValueError(f"relay must be 'sgc' or 'gcn', got {cfg.relay!r}")
+        if cfg.relay not in RELAYS:
+            raise ValueError(f"relay must be one of {RELAYS}, got {cfg.relay!r}")
         gen = torch.Generator().manual_seed(seed)
         train = data.train_mask.nonzero().view(-1)
         if data.y.dim() != 1:

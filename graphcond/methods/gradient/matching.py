@@ -40,11 +40,25 @@ def match_loss(g_syn: Sequence[Tensor], g_real: Sequence[Tensor]) -> Tensor:
     return sum((layer_distance(r, s) for r, s in zip(g_real, g_syn)), g_syn[0].new_zeros(()))
 
 
+RELAYS = ("sgc", "sgc-mlp", "gcn")
+
+
 def build_relay(kind: str, in_dim: int, num_classes: int, hidden: int, nlayers: int) -> nn.Module:
-    """The relay model of GCond: ``sgc`` (one weight, ``nlayers`` propagations) or
-    ``gcn`` / any registered model (``nlayers`` layers of ``hidden`` units), dropout 0."""
+    """The relay model of GCond, dropout 0: ``sgc`` (GCond's ``--sgc=1``, its
+    ``models/sgc_2.py``: one weight, ``nlayers`` propagations); ``sgc-mlp`` (GCond's
+    ``--sgc=2``, its ``models/sgc.py``, used for Flickr: a two-layer MLP of ``hidden``
+    units with ReLU, then ``nlayers`` propagations, i.e. APPNP with teleport 0); ``gcn``
+    / any registered model (``nlayers`` layers of ``hidden`` units).
+
+    Example:
+        >>> relay = build_relay("sgc-mlp", 4, 3, hidden=8, nlayers=2)
+        >>> relay.K, relay.alpha, len(relay.layers)
+        (2, 0.0, 2)
+    """
     if kind == "sgc":
         return build_model("sgc", in_dim, num_classes, K=nlayers, dropout=0.0)
+    if kind == "sgc-mlp":
+        return build_model("appnp", in_dim, num_classes, hidden=hidden, nlayers=2, dropout=0.0, K=nlayers, alpha=0.0)
     return build_model(kind, in_dim, num_classes, hidden=hidden, nlayers=nlayers, dropout=0.0)
 
 
