@@ -311,6 +311,23 @@ def test_kee_term_uses_the_sampled_experts_final_state():
         losses(kee_expert="best")
 
 
+def test_label_optimizer_adam_or_the_authors_sgd():
+    data = toy_graph()
+
+    def run(**kw):
+        c = condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, **kw})
+        return c.graph.y, c.meta["info"]["label_change"]
+
+    for kind in ("adam", "sgd"):  # a zero learning rate leaves the initial soft labels untouched
+        assert run(label_optimizer=kind, lr_y=0.0)[1] == 0.0
+    (y_adam, moved_adam), (y_sgd, moved_sgd) = run(lr_y=0.1), run(label_optimizer="sgd", lr_y=0.1)
+    assert moved_adam > 0 and moved_sgd > 0 and not torch.allclose(y_adam, y_sgd)
+    assert torch.allclose(y_sgd.sum(1), torch.ones(len(y_sgd)), atol=1e-5)
+    assert run(soft_labels=False, kee=False)[1] == 0.0
+    with pytest.raises(ValueError, match="label_optimizer"):
+        run(label_optimizer="rmsprop")
+
+
 def test_coreset_gcn_embedding_is_the_authors_training_mode_hidden_layer():
     from graphcond.methods.trajectory.geom import coreset_gcn_embedding
 
