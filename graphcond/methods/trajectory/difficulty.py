@@ -11,7 +11,7 @@ only, 6 of Cora's 140 training nodes (11 of Citeseer's 120) have nonzero entropy
 the order is mostly node-id order and the curriculum is close to none; reading all
 labels, 46 (57) do. GEOM Cora 2.6% (20 experts, 3 seeds x 5 GCN runs): 80.04 ± 0.72
 with training labels, 81.53 ± 0.77 with ``leaky=True`` (a leak: test labels shape the
-buffer), 79.89 without a curriculum (2 seeds).
+buffer), 80.28 ± 0.83 without a curriculum.
 
 Pacing gives the share of (easiest-first) training nodes used at epoch ``t``:
 
