@@ -16,6 +16,7 @@ from graphcond.methods.trajectory.difficulty import (
     neighbourhood_entropy,
     nodes_at,
     pacing,
+    predicted_labels,
     training_difficulty,
 )
 from graphcond.methods.trajectory.student import matching_loss, reference_unroll, split, unroll
@@ -97,7 +98,7 @@ def test_pacing_selects_easiest_first():
 
 def test_difficulty_reads_training_labels_only():
     data = toy_graph()
-    train_only, leaky = training_difficulty(data), training_difficulty(data, leaky=True)
+    train_only, leaky = training_difficulty(data), training_difficulty(data, "all")
     changed = data.clone()
     test_nodes = changed.test_mask.nonzero().view(-1)
     # relabel every test node that touches a training node
@@ -108,7 +109,35 @@ def test_difficulty_reads_training_labels_only():
     train = data.train_mask
     assert torch.equal(training_difficulty(changed)[train], train_only[train])
     assert torch.equal(curriculum_order(changed), curriculum_order(data))
-    assert not torch.equal(training_difficulty(changed, leaky=True)[train], leaky[train])
+    assert not torch.equal(training_difficulty(changed, "all")[train], leaky[train])
+
+
+def test_predicted_difficulty_reads_no_held_out_label():
+    data = toy_graph()
+    train = data.train_mask
+    pred = predicted_labels(data, seed=0)
+    assert torch.equal(pred[train], data.y[train])  # training nodes keep their labels
+    held_out = ~train
+    # the toy classes separate: the predictor gets every held-out node right, so here the
+    # predicted difficulty equals the label-reading one, with no held-out label read
+    assert torch.equal(pred, data.y)
+    assert torch.equal(predicted_labels(data, seed=0), pred)  # deterministic for a seed
+    # the entropy is exactly the all-labels entropy computed on the predicted labels
+    expected = neighbourhood_entropy(data.edge_index, pred, torch.ones(data.num_nodes, dtype=torch.bool), 3)
+    got = training_difficulty(data, "predicted")
+    assert torch.equal(got, expected)
+    assert torch.equal(got, training_difficulty(data, "all"))
+    assert int((got[train] > 0).sum()) > int((training_difficulty(data)[train] > 0).sum())
+    # relabelling every held-out node changes nothing: no held-out label is read
+    changed = data.clone()
+    changed.y[held_out] = (changed.y[held_out] + 1) % 3
+    assert torch.equal(training_difficulty(changed, "predicted"), got)
+    assert not torch.equal(training_difficulty(changed, "all"), got)
+    assert torch.equal(curriculum_order(changed, "predicted"), curriculum_order(data, "predicted"))
+    with pytest.raises(ValueError, match="unknown difficulty labels"):
+        training_difficulty(data, "val")
+    with pytest.raises(ValueError, match="unknown difficulty labels"):
+        ExpertSpec(difficulty_labels="val")
 
 
 # ---------------------------------------------------------------- buffer
@@ -265,6 +294,16 @@ def test_presets_resolve():
 
 
 # ---------------------------------------------------------------- real data
+
+
+@pytest.mark.realdata
+def test_training_label_difficulty_is_degenerate_on_cora_and_predicted_labels_spread_it(cora):
+    """Cora's training nodes rarely touch each other: training labels alone give 6 of 140
+    a nonzero entropy, all labels (the authors' leak) 46, a GCN's predicted labels 29."""
+    train = cora.train_mask
+    counts = {lab: int((training_difficulty(cora, lab)[train] > 0).sum()) for lab in ("train", "predicted", "all")}
+    assert counts["train"] == 6 and counts["all"] == 46
+    assert 20 <= counts["predicted"] < counts["all"]
 
 
 @pytest.mark.realdata

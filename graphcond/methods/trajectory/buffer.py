@@ -42,7 +42,7 @@ from torch import Tensor
 from ...data.paths import cache_dir
 from ...models import build_model
 from ...training import accuracy, model_input, operator_for
-from .difficulty import curriculum_order, nodes_at
+from .difficulty import DIFFICULTY_LABELS, curriculum_order, nodes_at
 
 FORMAT = "graphcond.trajectory/1"
 
@@ -60,11 +60,15 @@ class ExpertSpec:
     pacing: str = "root"
     lam: float = 0.8
     T: int = 250
-    leaky_difficulty: bool = False
+    difficulty_labels: str = "train"  # "train", "predicted" or "all" (authors', leaks labels)
     save_every: int = 10
     keep_epochs: int = 1000  # largest epoch stored (window max + expert_epochs)
     store_dtype: str = "float16"
     seed: int = 0
+
+    def __post_init__(self):
+        if self.difficulty_labels not in DIFFICULTY_LABELS:
+            raise ValueError(f"unknown difficulty labels {self.difficulty_labels!r}; known: {DIFFICULTY_LABELS}")
 
     @property
     def num_checkpoints(self) -> int:
@@ -177,7 +181,7 @@ def expert_buffer(data, spec: ExpertSpec, num_experts: int, device=None, progres
     if missing:
         op = operator_for(data, "gcn", device)
         x = model_input(data.x.to(device))
-        order = curriculum_order(data, spec.leaky_difficulty).to(device) if spec.curriculum else None
+        order = curriculum_order(data, spec.difficulty_labels, spec.seed, device).to(device) if spec.curriculum else None
         bar = tqdm(missing, desc=f"experts ({data.name})", disable=not progress, leave=False)
         for i in bar:
             _save_atomic(_train_expert(data, spec, i, device, op, x, order), paths[i])
