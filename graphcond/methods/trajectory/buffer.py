@@ -42,7 +42,7 @@ from torch import Tensor
 from ...data.paths import cache_dir
 from ...models import build_model
 from ...training import accuracy, model_input, operator_for
-from .difficulty import DIFFICULTY_LABELS, curriculum_order, nodes_at
+from .difficulty import check_difficulty_labels, curriculum_order, nodes_at
 
 FORMAT = "graphcond.trajectory/1"
 
@@ -67,8 +67,7 @@ class ExpertSpec:
     seed: int = 0
 
     def __post_init__(self):
-        if self.difficulty_labels not in DIFFICULTY_LABELS:
-            raise ValueError(f"unknown difficulty labels {self.difficulty_labels!r}; known: {DIFFICULTY_LABELS}")
+        check_difficulty_labels(self.difficulty_labels)
 
     @property
     def num_checkpoints(self) -> int:

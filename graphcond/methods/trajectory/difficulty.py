@@ -79,6 +79,12 @@ def neighbourhood_entropy(edge_index: Tensor, y: Tensor, known: Tensor, num_clas
     return ent.float()
 
 
+def check_difficulty_labels(labels: str) -> None:
+    """Refuse a ``labels`` value that is not one of :data:`DIFFICULTY_LABELS`."""
+    if labels not in DIFFICULTY_LABELS:
+        raise ValueError(f"unknown difficulty labels {labels!r}; known: {DIFFICULTY_LABELS}")
+
+
 def predicted_labels(data, seed: int = 0, device=None) -> Tensor:
     """Training labels on training nodes; elsewhere the argmax of a GCN (:data:`PREDICTOR`)
     trained on the training nodes and taken at its last epoch (no validation selection)."""
@@ -94,15 +100,12 @@ def predicted_labels(data, seed: int = 0, device=None) -> Tensor:
 def training_difficulty(data, labels: str = "train", seed: int = 0, device=None) -> Tensor:
     """Difficulty of every node of ``data`` from its closed-neighbourhood label entropy,
     reading the ``labels`` of :data:`DIFFICULTY_LABELS` (``seed``: the predictor's)."""
-    n = data.num_nodes
+    check_difficulty_labels(labels)
     if labels == "train":
         y, known = data.y.cpu(), data.train_mask.cpu()
-    elif labels == "predicted":
-        y, known = predicted_labels(data, seed, device), torch.ones(n, dtype=torch.bool)
-    elif labels == "all":
-        y, known = data.y.cpu(), torch.ones(n, dtype=torch.bool)
     else:
-        raise ValueError(f"unknown difficulty labels {labels!r}; known: {DIFFICULTY_LABELS}")
+        y = predicted_labels(data, seed, device) if labels == "predicted" else data.y.cpu()
+        known = torch.ones(data.num_nodes, dtype=torch.bool)
     return neighbourhood_entropy(data.edge_index.cpu(), y, known, int(data.num_classes))
 
 
