@@ -38,7 +38,8 @@ Citeseer on the current presets (the authors' window growth, KEE teacher and K-C
 embedding; 20 experts, 3 seeds x 5 GCN runs, kept by validation; selected validation in
 brackets): 0.9% 70.39 ± 1.22 (72.47), 1.8% 68.87 ± 2.36 (72.93), 3.6% 71.27 ± 0.51
 (75.53). At 1.8% the window reaches U_max = 80 epochs by iteration 70, and validation
-then falls on every seed (seed 2 from 69 to 47 at iteration 150, never back above 70).
+then swings and sinks on every seed (lowest 41 / 41 / 36; seed 2 falls from 69 to 47 at
+iteration 150 and never gets back above 70).
 Reaching U_max at half the iterations (``window_growth=None``) gives 71.10 ± 0.83
 (74.80), ``clip_grad=1`` (about 3x the median norm) 70.30 ± 1.13 (74.33), both 71.10 ±
 0.83 (74.67). At 0.9%: ``clip_grad=1`` 70.99 ± 0.45 (74.13), ``window_growth=None``
