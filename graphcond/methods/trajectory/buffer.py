@@ -41,6 +41,7 @@ from torch import Tensor
 
 from ...data.paths import cache_dir
 from ...models import build_model
+from ..run_state import save_atomic
 from ...training import accuracy, model_input, operator_for
 from .difficulty import check_difficulty_labels, curriculum_order, nodes_at
 
@@ -140,12 +141,6 @@ def _train_expert(data, spec: ExpertSpec, index: int, device, op, x, order) -> d
     return {"checkpoints": torch.stack(ckpts), "final": flat_params(model), "val": torch.tensor(val)}
 
 
-def _save_atomic(obj, path: Path) -> None:
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
 def _covering_spec(data, spec: ExpertSpec) -> ExpertSpec:
     """``spec`` with the longest kept range among the cached buffers that differ from it
     only there and keep at least as much (``spec`` itself when there is none)."""
@@ -183,7 +178,7 @@ def expert_buffer(data, spec: ExpertSpec, num_experts: int, device=None, progres
         order = curriculum_order(data, spec.difficulty_labels, spec.seed, device).to(device) if spec.curriculum else None
         bar = tqdm(missing, desc=f"experts ({data.name})", disable=not progress, leave=False)
         for i in bar:
-            _save_atomic(_train_expert(data, spec, i, device, op, x, order), paths[i])
+            save_atomic(_train_expert(data, spec, i, device, op, x, order), paths[i])
     shapes = [(spec.hidden, data.num_features), (spec.hidden,), (int(data.num_classes), spec.hidden), (int(data.num_classes),)]
     disk = sum(p.stat().st_size for p in folder.glob("expert_*.pt"))
     meta = json.loads(meta_path.read_text())

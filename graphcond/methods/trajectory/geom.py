@@ -22,7 +22,10 @@ with the best VALIDATION accuracy of a GCN trained on it (checked every
 test labels are never read. ``snapshot_dir`` also saves every validated graph, so a
 study can measure what another rule would have kept (``benchmarks/selection_study.py``:
 the authors keep the best TEST accuracy). A non-finite loss raises
-:class:`graphcond.CondensationError`.
+:class:`graphcond.CondensationError`. The loop's state is saved in the cache at each
+validation (:mod:`graphcond.methods.run_state`): after an interrupt the same call
+resumes from the last validation and returns what the uninterrupted run would have
+(``info["resumed_from"]`` says from where; ``resume=False`` starts over).
 
 Unrolls at the authors' student learning rates can be chaotic (gradient descent past
 its stability edge): on Citeseer (lr 1.0, 200 steps, 60 nodes) the matching gradient
@@ -119,6 +122,7 @@ from torch_geometric.data import Data
 from ...models import build_model
 from ...training import TrainConfig, mean_validation, model_input, operator_for
 from ..base import Method, register_method
+from ..run_state import RunState
 from ..selection import select_per_class
 from .buffer import ExpertSpec, expert_buffer
 from .student import auto_segment, matching_loss, split, unroll
@@ -174,6 +178,7 @@ class SFGCConfig:
     snapshot_dir: str = ""  # if set, every validated graph is also saved there (iter-NNNNN.pt) for selection studies
     segment: int = -1  # unroll recomputation segment; -1 auto, 0 off
     clip_grad: float = 0.0  # ours, 0 = off (authors): clip the gradient norm over features, student lr, labels
+    resume: bool = True  # continue an interrupted run of the same call from its last validation (False: start over)
 
 
 @dataclass
@@ -350,51 +355,92 @@ class _TrajectoryMatching(Method):
             return g, val
 
         eval_seconds = [0.0]
+        optimizers = {"x": opt_x, "lr": opt_lr, "y": opt_y}
+        learned = {"x": x_syn, "lr": syn_lr, "y": y_logit}
+        run_state = RunState(self.name, data, c, seed, budget, device)
+        saved = run_state.load() if c.resume else None
+        if saved is None:
+            history: list[dict] = []
+            losses, grad_norms = [], []
+            t0 = time.perf_counter()
+            best_graph, best_val = validate(0)
+            best_it = resumed_from = 0
+        else:  # the state after iteration ``resumed_from`` of an interrupted run of this call
+            resumed_from = saved["iteration"]
+            with torch.no_grad():
+                for k, p in learned.items():
+                    if p is not None:
+                        p.copy_(saved["learned"][k])
+            for k, o in optimizers.items():
+                if o is not None:
+                    o.load_state_dict(saved["optimizers"][k])
+            gen.set_state(saved["generator"])
+            history, losses, grad_norms = saved["history"], saved["losses"], saved["grad_norms"]
+            best_graph, best_val, best_it = saved["best"]
+            eval_seconds[0] = saved["validation_seconds"]
+            t0 = time.perf_counter() - saved["seconds"]
+            log.info("%s: resuming from iteration %d (%s)", self.name, resumed_from, run_state.path)
 
-        history: list[dict] = []
-        t0 = time.perf_counter()
-        best_graph, best_val = validate(0)
-        best_it = 0
-        losses, grad_norms = [], []
-        learned = [p for p in (x_syn, syn_lr, y_logit) if p is not None]
-        bar = tqdm(range(1, c.iterations + 1), desc=f"{self.name} ({data.name})", disable=not progress, leave=False)
-        for it in bar:
-            upper = max(1, int(self.window(it - 1)))
-            e = int(torch.randint(len(buf), (1,), generator=gen))
-            start_idx = int(torch.randint(upper, (1,), generator=gen)) // se
-            sampled = buf.load(e)
-            traj = sampled["checkpoints"]
-            start = traj[start_idx].float().to(device)
-            target = split(traj[start_idx + hop].float().to(device), buf.shapes)
-            start_p = split(start, buf.shapes)
-            y = labels()
-            student = unroll(x_syn, y, start, buf.shapes, syn_lr, c.syn_steps, segment)
-            loss = matching_loss(student, start_p, target, c.loss_squared)
-            if c.kee:
-                teacher = final if c.kee_expert == "fixed" else split(sampled["final"].float().to(device), buf.shapes)
-                logp_e = torch.log_softmax(_identity_forward(x_syn, teacher), 1)
-                loss = loss + c.beta * (torch.special.xlogy(y, y) - y * logp_e).sum(1).mean()
-            if not torch.isfinite(loss):
-                raise CondensationError(
-                    f"{self.name}: non-finite matching loss at iteration {it} (expert {e}, start checkpoint "
-                    f"{start_idx}, student lr {syn_lr.item():.4g}); lower lr_feat/lr_student or syn_steps, "
-                    f"or bound the updates with clip_grad (e.g. 10)"
-                )
-            for o in (opt_x, opt_lr, opt_y):
-                if o is not None:
-                    o.zero_grad()
-            loss.backward()
-            norm = float(torch.nn.utils.clip_grad_norm_(learned, c.clip_grad if c.clip_grad > 0 else float("inf")))
-            grad_norms.append(norm)
-            for o in (opt_x, opt_lr, opt_y):
-                if o is not None:
-                    o.step()
-            losses.append(loss.item())
-            bar.set_postfix(loss=f"{losses[-1]:.4f}", lr=f"{syn_lr.item():.3g}")
-            if it % c.eval_every == 0 or it == c.iterations:
-                g, val = validate(it)
-                if val > best_val:
-                    best_graph, best_val, best_it = g, val, it
+        saved_at = [resumed_from]  # the iteration a rerun would resume from (0: none saved)
+
+        def save_state(it):
+            saved_at[0] = it
+            run_state.save({
+                "iteration": it, "learned": {k: p.detach().cpu() for k, p in learned.items() if p is not None},
+                "optimizers": {k: o.state_dict() for k, o in optimizers.items() if o is not None},
+                "generator": gen.get_state(), "history": history, "losses": losses, "grad_norms": grad_norms,
+                "best": (best_graph, best_val, best_it), "validation_seconds": eval_seconds[0],
+                "seconds": time.perf_counter() - t0,
+            })
+
+        params = [p for p in learned.values() if p is not None]
+        bar = tqdm(range(resumed_from + 1, c.iterations + 1), desc=f"{self.name} ({data.name})",
+                   initial=resumed_from, total=c.iterations, disable=not progress, leave=False)
+        try:
+            for it in bar:
+                upper = max(1, int(self.window(it - 1)))
+                e = int(torch.randint(len(buf), (1,), generator=gen))
+                start_idx = int(torch.randint(upper, (1,), generator=gen)) // se
+                sampled = buf.load(e)
+                traj = sampled["checkpoints"]
+                start = traj[start_idx].float().to(device)
+                target = split(traj[start_idx + hop].float().to(device), buf.shapes)
+                start_p = split(start, buf.shapes)
+                y = labels()
+                student = unroll(x_syn, y, start, buf.shapes, syn_lr, c.syn_steps, segment)
+                loss = matching_loss(student, start_p, target, c.loss_squared)
+                if c.kee:
+                    teacher = final if c.kee_expert == "fixed" else split(sampled["final"].float().to(device), buf.shapes)
+                    logp_e = torch.log_softmax(_identity_forward(x_syn, teacher), 1)
+                    loss = loss + c.beta * (torch.special.xlogy(y, y) - y * logp_e).sum(1).mean()
+                if not torch.isfinite(loss):
+                    raise CondensationError(
+                        f"{self.name}: non-finite matching loss at iteration {it} (expert {e}, start checkpoint "
+                        f"{start_idx}, student lr {syn_lr.item():.4g}); lower lr_feat/lr_student or syn_steps, "
+                        f"or bound the updates with clip_grad (e.g. 10)"
+                    )
+                for o in optimizers.values():
+                    if o is not None:
+                        o.zero_grad()
+                loss.backward()
+                norm = float(torch.nn.utils.clip_grad_norm_(params, c.clip_grad if c.clip_grad > 0 else float("inf")))
+                grad_norms.append(norm)
+                for o in optimizers.values():
+                    if o is not None:
+                        o.step()
+                losses.append(loss.item())
+                bar.set_postfix(loss=f"{losses[-1]:.4f}", lr=f"{syn_lr.item():.3g}")
+                if it % c.eval_every == 0 or it == c.iterations:
+                    g, val = validate(it)
+                    if val > best_val:
+                        best_graph, best_val, best_it = g, val, it
+                    if it < c.iterations:
+                        save_state(it)
+        except KeyboardInterrupt as e:
+            e.add_note(f"{self.name}: interrupted; the same call resumes from iteration {saved_at[0]} ({run_state.path})"
+                       if saved_at[0] else f"{self.name}: interrupted before its first validation; a rerun starts over")
+            raise
+        run_state.clear()
         seconds = time.perf_counter() - t0
         self.info = {
             "buffer_dir": str(buf.folder),
@@ -402,6 +448,7 @@ class _TrajectoryMatching(Method):
             "experts_trained": buf.trained,
             "experts": len(buf),
             "buffer_seconds": round(t_buffer, 1),
+            "resumed_from": resumed_from,  # 0, or the iteration an interrupted run of this call was resumed from
             "history": history,
             "losses": losses,
             "selected_iteration": best_it,
