@@ -14,6 +14,13 @@ import torch
 torch.set_num_threads(min(2, torch.get_num_threads()))
 
 
+@pytest.fixture(autouse=True)
+def _run_states_in_the_tests_folder(tmp_path, monkeypatch):
+    """Interrupted-run states (:mod:`graphcond.methods.run_state`) go to the test's own
+    folder, never to the user's cache, so no test resumes another's run."""
+    monkeypatch.setattr("graphcond.methods.run_state.runs_dir", lambda: tmp_path / "runs")
+
+
 def real_data_dir(subdir: str) -> Path:
     """The real data folder holding ``subdir``, else skip (or fail when data is required)."""
     env = os.environ.get("GRAPHCOND_DATA")

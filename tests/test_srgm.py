@@ -165,3 +165,36 @@ def test_srgm_without_regulariser_is_gcond_on_the_same_loop():
     assert torch.equal(gcond.x, neither.x) and torch.equal(gcond.edge_weight, neither.edge_weight)
     both = condense(g, "srgm", rate=0.5, seed=0, quick=True, progress=False, **loop).graph
     assert not torch.equal(gcond.x, both.x)
+
+
+@pytest.mark.parametrize("method", ["gcond", "srgm"])
+def test_an_interrupted_gradient_matching_run_resumes_and_ends_as_an_uninterrupted_one(method, monkeypatch):
+    from graphcond.methods.gradient import GradientMatching
+    from graphcond.methods.run_state import runs_dir
+
+    monkeypatch.setattr("graphcond.methods.run_state.SAVE_SECONDS", 0.0)  # save after every epoch
+    g = load_dataset("mm-csbm", misalignment=0.6, num_nodes=400, num_val=100, num_test=100)
+    loop = dict(epochs=4, outer_loop=3, inner_loop=2, lr_feat=0.005, lr_adj=0.005, e1=1, e2=1,
+                select_every=1, select_epochs=20)
+    whole = condense(g, method, rate=0.5, seed=0, quick=True, progress=False, **loop)
+    real_loss, calls = GradientMatching.matching_loss, []
+
+    def interrupted_in_epoch_2(self, *args):
+        calls.append(1)
+        if len(calls) == 8:  # the second outer step of epoch 2 (0-based)
+            raise KeyboardInterrupt
+        return real_loss(self, *args)
+
+    monkeypatch.setattr(GradientMatching, "matching_loss", interrupted_in_epoch_2)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        condense(g, method, rate=0.5, seed=0, quick=True, progress=False, **loop)
+    assert "resumes from iteration 2" in "".join(stopped.value.__notes__)
+    monkeypatch.setattr(GradientMatching, "matching_loss", real_loss)
+    resumed = condense(g, method, rate=0.5, seed=0, quick=True, progress=False, **loop)
+    assert resumed.meta["info"]["resumed_from"] == 2 and whole.meta["info"]["resumed_from"] == 0
+    assert torch.equal(resumed.graph.x, whole.graph.x) and torch.equal(resumed.graph.edge_weight, whole.graph.edge_weight)
+    assert float(resumed.graph.selected_val) == float(whole.graph.selected_val)
+    if method == "srgm":  # the per-epoch diagnostics of the epochs before the interrupt were saved too
+        for k in ("epochs", "conflict_share", "modality_cosine", "dirichlet_energy"):
+            assert resumed.meta["info"][k] == whole.meta["info"][k]
+    assert not list(runs_dir().glob("*.pt"))

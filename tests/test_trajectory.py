@@ -414,10 +414,11 @@ def test_eval_runs_selects_on_the_mean_of_several_gcn_runs(tmp_path):
         mean_validation(g, data, cfg, cpu, 0, runs=0)
 
 
-def test_an_interrupted_run_resumes_from_its_last_validation_and_ends_as_an_uninterrupted_one(monkeypatch):
+def test_an_interrupted_run_resumes_from_its_last_save_and_ends_as_an_uninterrupted_one(monkeypatch):
     import graphcond.methods.trajectory.geom as geom_module
-    from graphcond.data.paths import cache_dir
+    from graphcond.methods.run_state import runs_dir
 
+    monkeypatch.setattr("graphcond.methods.run_state.SAVE_SECONDS", 0.0)  # save after every iteration
     data = toy_graph()
     whole = condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu", **TOY)
     assert whole.meta["info"]["resumed_from"] == 0
@@ -432,16 +433,16 @@ def test_an_interrupted_run_resumes_from_its_last_validation_and_ends_as_an_unin
     monkeypatch.setattr(geom_module, "unroll", interrupted_at_iteration_5)
     with pytest.raises(KeyboardInterrupt) as stopped:
         condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu", **TOY)
-    assert "resumes from iteration 3" in "".join(stopped.value.__notes__)
-    assert len(list((cache_dir() / "runs").glob("geom-toy-*.pt"))) == 1
+    assert "resumes from iteration 4" in "".join(stopped.value.__notes__)
+    assert len(list(runs_dir().glob("geom-toy-*.pt"))) == 1
     monkeypatch.setattr(geom_module, "unroll", real_unroll)
     resumed = condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu", **TOY)
     info, ref = resumed.meta["info"], whole.meta["info"]
-    assert info["resumed_from"] == 3
+    assert info["resumed_from"] == 4
     assert torch.equal(resumed.graph.x, whole.graph.x) and torch.equal(resumed.graph.y, whole.graph.y)
     assert info["losses"] == ref["losses"] and [h["val"] for h in info["history"]] == [h["val"] for h in ref["history"]]
     assert info["student_lr"] == ref["student_lr"] and info["selected_iteration"] == ref["selected_iteration"]
-    assert not list((cache_dir() / "runs").glob("*.pt"))  # a completed run leaves no state behind
+    assert not list(runs_dir().glob("*.pt"))  # a completed run leaves no state behind
     # resume=False starts over (and ignores a saved state); another seed is another run
     monkeypatch.setattr(geom_module, "unroll", interrupted_at_iteration_5)
     calls.clear()

@@ -97,6 +97,7 @@ from ...budget import Budget, class_ids
 from ...models import normalize_dense
 from ...training import TrainConfig, mean_validation
 from ..base import Method, register_method
+from ..run_state import RunState
 from ..selection import select_per_class
 from .matching import RELAYS, build_relay, class_gradients, match_loss, per_class_losses
 from .real_gradients import FullBatchGradients, SampledGradients
@@ -120,7 +121,9 @@ class GradientMatchingConfig:
     by the mean of ``select_runs`` GCN runs; ``matching_adjacency``:
     what the synthetic side of a structure-free method (``gcondx``, ``dcgraph``) is
     matched on, ``"frozen-pge"`` (an untrained random PGE) or ``"identity"``;
-    ``class_weight``: each class's weight in the matching loss (:func:`class_coefficients`).
+    ``class_weight``: each class's weight in the matching loss (:func:`class_coefficients`);
+    ``resume``: continue an interrupted run of the same call from its last save (about
+    once a minute, :mod:`graphcond.methods.run_state`), False starts over.
     """
 
     relay: str = "sgc"
@@ -146,6 +149,7 @@ class GradientMatchingConfig:
     matching_adjacency: str = "frozen-pge"
     class_weight: str = "max"
     source: str = ""
+    resume: bool = True
 
 
 def class_coefficients(per_class: dict, classes: list, mode: str) -> list[float]:
@@ -192,6 +196,13 @@ class GradientMatching(Method):
     def extra_loss(self, state: MatchState) -> Tensor | None:
         """An extra term added to the matching loss (none by default)."""
         return None
+
+    def loop_state(self) -> dict:
+        """What else an interrupted run must save to resume (picklable; none by default)."""
+        return {}
+
+    def load_loop_state(self, state: dict) -> None:
+        """Restore what :meth:`loop_state` saved."""
 
     def transform_feature_grad(self, grad: Tensor, state: MatchState) -> Tensor:
         """Transform the synthetic-feature gradient before the step (identity by default)."""
@@ -265,57 +276,75 @@ class GradientMatching(Method):
         num_classes = int(data.num_classes)
 
         best_val, best_graph = -1.0, None
-        bar = tqdm(range(cfg.epochs), disable=not progress, desc=self.name, leave=False)
-        for epoch in bar:
-            model = build_relay(cfg.relay, feat.size(1), num_classes, cfg.hidden, cfg.nlayers).to(device)
-            params = [p for p in model.parameters()]
-            opt_model = torch.optim.Adam(params, lr=cfg.lr_model)
-            update_structure = self.learn_structure and epoch % max(cfg.e1 + cfg.e2, 1) < cfg.e1
-            total = 0.0
-            for ol in range(cfg.outer_loop):
-                adj = structure(feat)
-                op = normalize_dense(adj, model.norm)
-                state = MatchState(epoch, ol, feat, adj, op, labels, model, params, update_structure)
-                loss = self.matching_loss(provider, state, groups, coeff)
-                extra = self.extra_loss(state)
-                if extra is not None:
-                    loss = loss + extra
-                if not torch.isfinite(loss):
+        learned = {"feat": feat, **{f"structure.{k}": v for k, v in structure.state_dict(keep_vars=True).items()}}
+        optimizers = {"feat": opt_feat, "adj": opt_adj}
+        run_state = RunState(self.name, data, cfg, seed, budget, device)
+        saved = run_state.restore(learned, optimizers, gen) if cfg.resume else None
+        done = 0  # epochs done
+        if saved is not None:
+            done, extra = saved
+            best_val, best_graph = extra["best"]
+            self.load_loop_state(extra["loop"])
+        self.info = {"resumed_from": done}
+        bar = tqdm(range(done, cfg.epochs), initial=done, total=cfg.epochs, disable=not progress, desc=self.name, leave=False)
+        try:
+            for epoch in bar:
+                model = build_relay(cfg.relay, feat.size(1), num_classes, cfg.hidden, cfg.nlayers).to(device)
+                params = [p for p in model.parameters()]
+                opt_model = torch.optim.Adam(params, lr=cfg.lr_model)
+                update_structure = self.learn_structure and epoch % max(cfg.e1 + cfg.e2, 1) < cfg.e1
+                total = 0.0
+                for ol in range(cfg.outer_loop):
+                    adj = structure(feat)
+                    op = normalize_dense(adj, model.norm)
+                    state = MatchState(epoch, ol, feat, adj, op, labels, model, params, update_structure)
+                    loss = self.matching_loss(provider, state, groups, coeff)
+                    extra = self.extra_loss(state)
+                    if extra is not None:
+                        loss = loss + extra
+                    if not torch.isfinite(loss):
+                        from ...api import CondensationError
+
+                        raise CondensationError(
+                            f"{self.name}: the matching loss became {loss.item()} at epoch {epoch}, outer step {ol}; "
+                            "lower lr_feat/lr_adj"
+                        )
+                    total += loss.item()
+                    if update_structure:
+                        sparams = list(structure.parameters())
+                        for p, g in zip(sparams, torch.autograd.grad(loss, sparams)):
+                            p.grad = g
+                        opt_adj.step()
+                    else:
+                        (g,) = torch.autograd.grad(loss, [feat])
+                        feat.grad = self.transform_feature_grad(g, state)
+                        opt_feat.step()
+                    if ol == cfg.outer_loop - 1:
+                        break
+                    if cfg.inner_loop:
+                        feat_in = feat.detach()
+                        op_in = normalize_dense(structure.inference(feat_in), model.norm)
+                        for _ in range(cfg.inner_loop):
+                            opt_model.zero_grad()
+                            F.cross_entropy(model(feat_in, op_in), labels).backward()
+                            opt_model.step()
+                if not torch.isfinite(feat).all():
                     from ...api import CondensationError
 
-                    raise CondensationError(
-                        f"{self.name}: the matching loss became {loss.item()} at epoch {epoch}, outer step {ol}; "
-                        "lower lr_feat/lr_adj"
-                    )
-                total += loss.item()
-                if update_structure:
-                    sparams = list(structure.parameters())
-                    for p, g in zip(sparams, torch.autograd.grad(loss, sparams)):
-                        p.grad = g
-                    opt_adj.step()
-                else:
-                    (g,) = torch.autograd.grad(loss, [feat])
-                    feat.grad = self.transform_feature_grad(g, state)
-                    opt_feat.step()
-                if ol == cfg.outer_loop - 1:
-                    break
-                if cfg.inner_loop:
-                    feat_in = feat.detach()
-                    op_in = normalize_dense(structure.inference(feat_in), model.norm)
-                    for _ in range(cfg.inner_loop):
-                        opt_model.zero_grad()
-                        F.cross_entropy(model(feat_in, op_in), labels).backward()
-                        opt_model.step()
-            if not torch.isfinite(feat).all():
-                from ...api import CondensationError
-
-                raise CondensationError(f"{self.name}: synthetic features became non-finite at epoch {epoch}")
-            bar.set_postfix(loss=f"{total / cfg.outer_loop:.4f}")
-            if cfg.select_every and ((epoch + 1) % cfg.select_every == 0 or epoch == cfg.epochs - 1):
-                graph = self.to_graph(feat, structure, labels)
-                val = mean_validation(graph, data, TrainConfig(epochs=cfg.select_epochs), device, seed, cfg.select_runs)
-                if val > best_val:  # validation of the ORIGINAL graph only
-                    best_val, best_graph = val, graph
+                    raise CondensationError(f"{self.name}: synthetic features became non-finite at epoch {epoch}")
+                bar.set_postfix(loss=f"{total / cfg.outer_loop:.4f}")
+                if cfg.select_every and ((epoch + 1) % cfg.select_every == 0 or epoch == cfg.epochs - 1):
+                    graph = self.to_graph(feat, structure, labels)
+                    val = mean_validation(graph, data, TrainConfig(epochs=cfg.select_epochs), device, seed, cfg.select_runs)
+                    if val > best_val:  # validation of the ORIGINAL graph only
+                        best_val, best_graph = val, graph
+                if epoch < cfg.epochs - 1 and run_state.due():
+                    run_state.save(epoch + 1, learned, optimizers, gen, best=(best_val, best_graph),
+                                   loop=self.loop_state())
+        except KeyboardInterrupt as e:
+            run_state.interrupted(e, self.name)
+            raise
+        run_state.clear()
         if best_graph is not None:
             best_graph.selected_val = torch.tensor(best_val)
             return best_graph

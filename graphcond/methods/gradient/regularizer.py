@@ -123,12 +123,19 @@ class StructuralRegularization:
         self._acc = defaultdict(lambda: defaultdict(list))
         graph = super().run(data, budget, seed, device, progress)
         epochs = sorted(self._acc)
-        self.info = {k: [round(float(sum(self._acc[e][k]) / len(self._acc[e][k])), 6) if self._acc[e][k] else None
-                         for e in epochs]
-                     for k in ("conflict_share", "modality_cosine", "dirichlet_energy", "update_conflict_share")}
+        self.info.update({k: [round(float(sum(self._acc[e][k]) / len(self._acc[e][k])), 6) if self._acc[e][k] else None
+                              for e in epochs]
+                          for k in ("conflict_share", "modality_cosine", "dirichlet_energy", "update_conflict_share")})
         self.info["epochs"] = epochs
         self.info["modalities"] = {k: list(v) for k, v in self._mods.items()}
         return graph
+
+    def loop_state(self) -> dict:
+        return {"diagnostics": {e: dict(v) for e, v in self._acc.items()}}
+
+    def load_loop_state(self, state: dict) -> None:
+        for e, v in state["diagnostics"].items():
+            self._acc[e].update(v)
 
     def to_graph(self, feat, structure, labels) -> Data:
         g = super().to_graph(feat, structure, labels)

@@ -22,9 +22,9 @@ with the best VALIDATION accuracy of a GCN trained on it (checked every
 test labels are never read. ``snapshot_dir`` also saves every validated graph, so a
 study can measure what another rule would have kept (``benchmarks/selection_study.py``:
 the authors keep the best TEST accuracy). A non-finite loss raises
-:class:`graphcond.CondensationError`. The loop's state is saved in the cache at each
-validation (:mod:`graphcond.methods.run_state`): after an interrupt the same call
-resumes from the last validation and returns what the uninterrupted run would have
+:class:`graphcond.CondensationError`. The loop's state is saved in the cache about
+once a minute (:mod:`graphcond.methods.run_state`): after an interrupt the same call
+resumes from the last save and returns what the uninterrupted run would have
 (``info["resumed_from"]`` says from where; ``resume=False`` starts over).
 
 Unrolls at the authors' student learning rates can be chaotic (gradient descent past
@@ -178,7 +178,7 @@ class SFGCConfig:
     snapshot_dir: str = ""  # if set, every validated graph is also saved there (iter-NNNNN.pt) for selection studies
     segment: int = -1  # unroll recomputation segment; -1 auto, 0 off
     clip_grad: float = 0.0  # ours, 0 = off (authors): clip the gradient norm over features, student lr, labels
-    resume: bool = True  # continue an interrupted run of the same call from its last validation (False: start over)
+    resume: bool = True  # continue an interrupted run of the same call from its last save (False: start over)
 
 
 @dataclass
@@ -358,7 +358,7 @@ class _TrajectoryMatching(Method):
         optimizers = {"x": opt_x, "lr": opt_lr, "y": opt_y}
         learned = {"x": x_syn, "lr": syn_lr, "y": y_logit}
         run_state = RunState(self.name, data, c, seed, budget, device)
-        saved = run_state.load() if c.resume else None
+        saved = run_state.restore(learned, optimizers, gen) if c.resume else None
         if saved is None:
             history: list[dict] = []
             losses, grad_norms = [], []
@@ -366,32 +366,12 @@ class _TrajectoryMatching(Method):
             best_graph, best_val = validate(0)
             best_it = resumed_from = 0
         else:  # the state after iteration ``resumed_from`` of an interrupted run of this call
-            resumed_from = saved["iteration"]
-            with torch.no_grad():
-                for k, p in learned.items():
-                    if p is not None:
-                        p.copy_(saved["learned"][k])
-            for k, o in optimizers.items():
-                if o is not None:
-                    o.load_state_dict(saved["optimizers"][k])
-            gen.set_state(saved["generator"])
-            history, losses, grad_norms = saved["history"], saved["losses"], saved["grad_norms"]
-            best_graph, best_val, best_it = saved["best"]
-            eval_seconds[0] = saved["validation_seconds"]
-            t0 = time.perf_counter() - saved["seconds"]
+            resumed_from, extra = saved
+            history, losses, grad_norms = extra["history"], extra["losses"], extra["grad_norms"]
+            best_graph, best_val, best_it = extra["best"]
+            eval_seconds[0] = extra["validation_seconds"]
+            t0 = time.perf_counter() - extra["seconds"]
             log.info("%s: resuming from iteration %d (%s)", self.name, resumed_from, run_state.path)
-
-        saved_at = [resumed_from]  # the iteration a rerun would resume from (0: none saved)
-
-        def save_state(it):
-            saved_at[0] = it
-            run_state.save({
-                "iteration": it, "learned": {k: p.detach().cpu() for k, p in learned.items() if p is not None},
-                "optimizers": {k: o.state_dict() for k, o in optimizers.items() if o is not None},
-                "generator": gen.get_state(), "history": history, "losses": losses, "grad_norms": grad_norms,
-                "best": (best_graph, best_val, best_it), "validation_seconds": eval_seconds[0],
-                "seconds": time.perf_counter() - t0,
-            })
 
         params = [p for p in learned.values() if p is not None]
         bar = tqdm(range(resumed_from + 1, c.iterations + 1), desc=f"{self.name} ({data.name})",
@@ -434,11 +414,12 @@ class _TrajectoryMatching(Method):
                     g, val = validate(it)
                     if val > best_val:
                         best_graph, best_val, best_it = g, val, it
-                    if it < c.iterations:
-                        save_state(it)
+                if it < c.iterations and run_state.due():
+                    run_state.save(it, learned, optimizers, gen, history=history, losses=losses,
+                                       grad_norms=grad_norms, best=(best_graph, best_val, best_it),
+                                       validation_seconds=eval_seconds[0], seconds=time.perf_counter() - t0)
         except KeyboardInterrupt as e:
-            e.add_note(f"{self.name}: interrupted; the same call resumes from iteration {saved_at[0]} ({run_state.path})"
-                       if saved_at[0] else f"{self.name}: interrupted before its first validation; a rerun starts over")
+            run_state.interrupted(e, self.name)
             raise
         run_state.clear()
         seconds = time.perf_counter() - t0
