@@ -8,7 +8,8 @@ paper's numbers, and per trajectory run the validation accuracy against iteratio
 and wall time (``<out>.curves.json``). Every condensed graph is saved as soon as it is
 made (``<out>.graphs/``), and a rerun with the same settings reads it instead of
 condensing again. Expert buffers are cached (``GRAPHCOND_CACHE``), so a rerun reuses
-them and an interrupted run resumes.
+them, and a condensation interrupted midway resumes from its last save (about a
+minute lost; the ``resumed_from`` column says from which iteration).
 
 Usage::
 
@@ -123,6 +124,7 @@ def run_info(graph) -> dict:
         "grad_norm_median": info.get("grad_norm_median"),
         "grad_norm_max": info.get("grad_norm_max"),
         "clipped_iterations": info.get("clipped_iterations"),
+        "resumed_from": info.get("resumed_from", 0),  # the iteration an interrupted run was resumed from
     }
 
 
