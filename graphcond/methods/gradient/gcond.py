@@ -282,9 +282,9 @@ class GradientMatching(Method):
         saved = run_state.restore(learned, optimizers, gen) if cfg.resume else None
         done = 0  # epochs done
         if saved is not None:
-            done, extra = saved
-            best_val, best_graph = extra["best"]
-            self.load_loop_state(extra["loop"])
+            done, kept = saved
+            best_val, best_graph = kept["best"]
+            self.load_loop_state(kept["loop"])
         self.info = {"resumed_from": done}
         bar = tqdm(range(done, cfg.epochs), initial=done, total=cfg.epochs, disable=not progress, desc=self.name, leave=False)
         try:
