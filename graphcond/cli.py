@@ -170,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"graphcond: error: {msg}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # say where a rerun resumes (the methods add it as a note)
+        print(f"graphcond: {'; '.join(getattr(exc, '__notes__', [])) or 'interrupted'}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -85,3 +85,27 @@ def test_unknown_setting_refused(capsys, tmp_path):
     code, _, err = run(capsys, "condense", "--dataset", "cora", "--method", "herding", "--rate", "0.5",
                        "--set", "epochz=3", "--out", str(tmp_path / "x.pt"), "--data-dir", data)
     assert code == 2 and "no setting(s) ['epochz']" in err
+
+
+def test_interrupted_condense_says_where_the_rerun_resumes_and_the_rerun_does(capsys, tmp_path, monkeypatch):
+    from graphcond.methods.gradient import GradientMatching
+
+    monkeypatch.setattr("graphcond.methods.run_state.SAVE_SECONDS", 0.0)
+    real_loss, calls = GradientMatching.matching_loss, []
+
+    def interrupted_in_epoch_3(self, *args):
+        calls.append(1)
+        if len(calls) == 7:  # outer_loop 2: the first step of epoch 3 (0-based)
+            raise KeyboardInterrupt
+        return real_loss(self, *args)
+
+    monkeypatch.setattr(GradientMatching, "matching_loss", interrupted_in_epoch_3)
+    out = tmp_path / "g.pt"
+    argv = ["condense", "--dataset", "mm-csbm", "--option", "num_nodes=400", "--option", "num_val=100",
+            "--option", "num_test=100", "--method", "gcond", "--rate", "0.5", "--quick", "--set", "epochs=5",
+            "--set", "outer_loop=2", "--out", str(out), "--no-progress"]
+    code, _, err = run(capsys, *argv)
+    assert code == 130 and "gcond: interrupted; the same call resumes from iteration 3" in err and not out.exists()
+    monkeypatch.setattr(GradientMatching, "matching_loss", real_loss)
+    code, _, _ = run(capsys, *argv)
+    assert code == 0 and json.loads((tmp_path / "g.pt.json").read_text())["info"]["resumed_from"] == 3
