@@ -38,7 +38,9 @@ norm over features, student lr and soft labels; ``info`` records the median and
 largest norms and how many iterations were clipped. Clipping keeps SFGC's Citeseer 1.8%
 preset (rate 0.5) finite but not steady: over its 2000 iterations validation swings
 between 25 and 71% (``clip_grad=10``) or 37 and 73% (``clip_grad=1``), and the kept
-graphs score 58.80 ± 6.13 and 68.14 ± 2.28 (seed 0, 20 experts, 5 GCN runs; paper 72.4).
+graphs score 58.80 ± 6.13 and 68.14 ± 2.28 (seed 0, 20 experts, 5 GCN runs; paper 72.4);
+seed 1 with ``clip_grad=1`` 68.78 ± 0.86 (kept iteration 100, validation 73.0, then
+down to 46 and 47.8 at the end).
 
 Citeseer on the current presets (the authors' window growth, KEE teacher and K-Center
 embedding; 20 experts, 3 seeds x 5 GCN runs, kept by validation; selected validation in
@@ -93,12 +95,13 @@ it leaks test labels into the buffer. ``difficulty_labels="predicted"`` (ours) r
 GCN's predictions off the training set instead and gets the same gain without the leak:
 81.81 ± 0.85 (validation 81.60; seeds 82.60 / 81.92 / 80.92).
 
-Cora 5.2% on the current preset (20 experts, 5 GCN runs): seed 0's full 2000 iterations
-keep iteration 300 (validation 82.4) and score 82.38 ± 0.58 (paper 82.8); validation
-falls after iteration 450, to 68.6 at 900 and 72.4 at the end. Seed 1, stopped at
-iteration 400 (shortened), keeps iteration 200 by the mean validation of 5 runs per
-snapshot: 82.32 ± 0.44. The full preset took 7886 s here with 2-4 jobs on 2 cores
-(peak RSS 1.3 GB).
+Cora 5.2% on the current preset, the full 2000 iterations, 3 seeds x 5 GCN runs (20
+experts): 81.94 ± 0.70 (paper 82.8); seeds 0 / 1 / 2 score 82.38 ± 0.58 / 82.26 ± 0.47 /
+81.18 ± 0.29 and keep iterations 300 / 200 / 50 (validation 82.4 / 82.4 / 81.2).
+Validation peaks within the first 300 iterations and then falls (at the end: 72.4 /
+71.2 / 78.4). A seed's matching takes about 4600 s here with 2 jobs on 2 cores (2.1 s
+per iteration, validation every 10 included; peak RSS 1.4 GB); the 20-expert buffer
+1159 s and 2.4 GB.
 
 Example:
     >>> from graphcond import condense, evaluate, load_dataset
