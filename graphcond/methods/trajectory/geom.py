@@ -54,6 +54,10 @@ Reaching U_max at half the iterations (``window_growth=None``) gives 71.10 ± 0.
 70.49 ± 0.83 (73.80); at 3.6% ``clip_grad=1`` 70.95 ± 0.46 (75.07). Validation prefers
 the slower window at 1.8% and clipping at 0.9%, by 1.9 and 1.7 points; neither closes
 the 2 to 3 point gap to the paper, and the presets keep the authors' settings.
+Nor does the authors' label-reading difficulty, although Citeseer's training-label
+entropy is as degenerate as Cora's (nonzero for 11 of 120 training nodes; 17 with
+``"predicted"``, 57 with ``"all"``): at 1.8% ``difficulty_labels="all"`` gives 69.45 ±
+1.24 (72.93; seeds 70.70 / 68.78 / 68.86), and validation still falls to 37-49 mid-run.
 
 Measured on 2 CPU cores, one thread, the authors' presets, 20 experts, 3 seeds x 5
 GCN runs (``benchmarks/trajectory.py``): GEOM Cora 1.3% 80.46 ± 0.90 (paper 82.5),
