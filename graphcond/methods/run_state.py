@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -102,10 +103,17 @@ class RunState:
         self.saved_at = state["iteration"]
         return state["iteration"], state["extra"]
 
-    def interrupted(self, error: KeyboardInterrupt, name: str) -> None:
-        """Add to ``error`` where a rerun of the same call will resume from."""
-        error.add_note(f"{name}: interrupted; the same call resumes from iteration {self.saved_at} ({self.path})"
-                       if self.saved_at else f"{name}: interrupted before its first save; a rerun starts over")
+    @contextmanager
+    def running(self, name: str):
+        """Around a method's loop: an interrupt gets a note saying where a rerun of the
+        same call resumes; a loop that completes removes the saved state."""
+        try:
+            yield
+        except KeyboardInterrupt as exc:
+            exc.add_note(f"{name}: interrupted; the same call resumes from iteration {self.saved_at} ({self.path})"
+                         if self.saved_at else f"{name}: interrupted before its first save; a rerun starts over")
+            raise
+        self.clear()
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)

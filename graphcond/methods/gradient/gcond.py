@@ -287,7 +287,7 @@ class GradientMatching(Method):
             self.load_loop_state(kept["loop"])
         self.info = {"resumed_from": done}
         bar = tqdm(range(done, cfg.epochs), initial=done, total=cfg.epochs, disable=not progress, desc=self.name, leave=False)
-        try:
+        with run_state.running(self.name):
             for epoch in bar:
                 model = build_relay(cfg.relay, feat.size(1), num_classes, cfg.hidden, cfg.nlayers).to(device)
                 params = [p for p in model.parameters()]
@@ -341,10 +341,6 @@ class GradientMatching(Method):
                 if epoch < cfg.epochs - 1 and run_state.due():
                     run_state.save(epoch + 1, learned, optimizers, gen, best=(best_val, best_graph),
                                    loop=self.loop_state())
-        except KeyboardInterrupt as e:
-            run_state.interrupted(e, self.name)
-            raise
-        run_state.clear()
         if best_graph is not None:
             best_graph.selected_val = torch.tensor(best_val)
             return best_graph

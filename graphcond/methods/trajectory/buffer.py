@@ -41,8 +41,8 @@ from torch import Tensor
 
 from ...data.paths import cache_dir
 from ...models import build_model
-from ..run_state import save_atomic
 from ...training import accuracy, model_input, operator_for
+from ..run_state import save_atomic
 from .difficulty import check_difficulty_labels, curriculum_order, nodes_at
 
 FORMAT = "graphcond.trajectory/1"

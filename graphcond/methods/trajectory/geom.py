@@ -383,7 +383,7 @@ class _TrajectoryMatching(Method):
         params = [p for p in learned.values() if p is not None]
         bar = tqdm(range(resumed_from + 1, c.iterations + 1), desc=f"{self.name} ({data.name})",
                    initial=resumed_from, total=c.iterations, disable=not progress, leave=False)
-        try:
+        with run_state.running(self.name):
             for it in bar:
                 upper = max(1, int(self.window(it - 1)))
                 e = int(torch.randint(len(buf), (1,), generator=gen))
@@ -423,12 +423,8 @@ class _TrajectoryMatching(Method):
                         best_graph, best_val, best_it = g, val, it
                 if it < c.iterations and run_state.due():
                     run_state.save(it, learned, optimizers, gen, history=history, losses=losses,
-                                       grad_norms=grad_norms, best=(best_graph, best_val, best_it),
-                                       validation_seconds=eval_seconds[0], seconds=time.perf_counter() - t0)
-        except KeyboardInterrupt as e:
-            run_state.interrupted(e, self.name)
-            raise
-        run_state.clear()
+                                   grad_norms=grad_norms, best=(best_graph, best_val, best_it),
+                                   validation_seconds=eval_seconds[0], seconds=time.perf_counter() - t0)
         seconds = time.perf_counter() - t0
         self.info = {
             "buffer_dir": str(buf.folder),
