@@ -54,3 +54,36 @@ def test_acm_matching_lowers_the_loss_for_a_fixed_relay(acm):
     assert g["paper"].num_nodes == 72 and bool(g["paper"].train_mask.all())
     counts = torch.bincount(g["paper"].y, minlength=3).tolist()
     assert counts == [budget_for(acm, rate=0.1).per_class[k] for k in range(3)]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("ops", [True, False])
+def test_an_interrupted_hgcond_run_resumes_and_ends_as_an_uninterrupted_one(acm, ops, monkeypatch):
+    import graphcond
+    from graphcond.hetero import hgcond
+    from graphcond.methods.run_state import runs_dir
+
+    torch.set_num_threads(1)
+    monkeypatch.setattr("graphcond.methods.run_state.SAVE_SECONDS", 0.0)  # save after every outer step
+    loop = dict(rate=0.1, seed=0, epochs=4, inner=3, relay_steps=2, lr_feat=0.01, kmeans_iters=10, ops=ops,
+                progress=False)
+    whole = graphcond.condense(acm, "hgcond", **loop)
+    real_sgc, calls = hgcond.hetero_sgc, []
+
+    def interrupted_in_step_2(*args):
+        calls.append(1)
+        if len(calls) == 25:  # 10 relay calls per outer step: inside outer step 2 (0-based)
+            raise KeyboardInterrupt
+        return real_sgc(*args)
+
+    monkeypatch.setattr(hgcond, "hetero_sgc", interrupted_in_step_2)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        graphcond.condense(acm, "hgcond", **loop)
+    assert "resumes from iteration 2" in "".join(stopped.value.__notes__)
+    monkeypatch.setattr(hgcond, "hetero_sgc", real_sgc)
+    resumed = graphcond.condense(acm, "hgcond", **loop)
+    assert resumed.meta["info"]["resumed_from"] == 2 and whole.meta["info"]["resumed_from"] == 0
+    for t in acm.node_types:
+        assert torch.equal(resumed.graph[t].x, whole.graph[t].x)
+    assert resumed.meta["info"]["match_loss_last"] == whole.meta["info"]["match_loss_last"]
+    assert not list(runs_dir().glob("*.pt"))
