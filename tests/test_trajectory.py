@@ -452,3 +452,28 @@ def test_an_interrupted_run_resumes_from_its_last_save_and_ends_as_an_uninterrup
     assert condense(data, "geom", rate=0.5, seed=1, progress=False, device="cpu", **TOY).meta["info"]["resumed_from"] == 0
     fresh = condense(data, "geom", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, "resume": False})
     assert fresh.meta["info"]["resumed_from"] == 0 and torch.equal(fresh.graph.x, whole.graph.x)
+
+
+def test_the_authors_expert_init_is_its_own_buffer_and_the_default_keeps_older_keys():
+    import hashlib
+    import json
+    from types import SimpleNamespace
+
+    from graphcond.methods.trajectory.buffer import FORMAT, expert_init_
+    from graphcond.models import build_model
+
+    data = SimpleNamespace(source_hash="abc", dataset_options={})
+    spec = ExpertSpec(teacher_epochs=30, keep_epochs=20)
+    before = {k: v for k, v in dataclasses.asdict(spec).items() if k != "expert_init"}  # a buffer made before the field
+    blob = json.dumps({"format": FORMAT, "source": "abc", "options": {}, **before}, sort_keys=True, default=str)
+    assert spec.key(data) == hashlib.sha1(blob.encode()).hexdigest()[:16]
+    assert dataclasses.replace(spec, expert_init="gcond").key(data) != spec.key(data)
+    with pytest.raises(ValueError, match="expert_init"):
+        ExpertSpec(expert_init="xavier")
+    torch.manual_seed(0)
+    model = build_model("gcn", 400, 4, hidden=64, nlayers=2, dropout=0.0)
+    expert_init_(model, "gcond")
+    first, second = model.layers[0], model.layers[1]
+    for lin, fan_out in ((first, 64), (second, 4)):  # uniform in ±1/sqrt(fan_out), weights and biases
+        assert 0.9 * fan_out ** -0.5 < float(lin.weight.abs().max()) <= fan_out ** -0.5
+        assert float(lin.bias.abs().max()) <= fan_out ** -0.5

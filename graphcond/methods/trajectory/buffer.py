@@ -66,9 +66,12 @@ class ExpertSpec:
     keep_epochs: int = 1000  # largest epoch stored (window max + expert_epochs)
     store_dtype: str = "float16"
     seed: int = 0
+    expert_init: str = "torch"  # "torch": nn.Linear's; "gcond": the GCond/SFGC/GEOM code's GCN init (expert_init_)
 
     def __post_init__(self):
         check_difficulty_labels(self.difficulty_labels)
+        if self.expert_init not in ("torch", "gcond"):
+            raise ValueError(f"expert_init must be 'torch' or 'gcond', not {self.expert_init!r}")
 
     @property
     def num_checkpoints(self) -> int:
@@ -77,7 +80,10 @@ class ExpertSpec:
     def key(self, data) -> str:
         """Hash of the spec, the raw files and the dataset options (e.g. feature normalisation)."""
         source = {"source": data.source_hash, "options": getattr(data, "dataset_options", {})}
-        blob = json.dumps({"format": FORMAT, **source, **dataclasses.asdict(self)}, sort_keys=True, default=str)
+        fields = dataclasses.asdict(self)
+        if fields["expert_init"] == "torch":  # added later: hashed only when set, so older buffers keep their keys
+            del fields["expert_init"]
+        blob = json.dumps({"format": FORMAT, **source, **fields}, sort_keys=True, default=str)
         return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
@@ -105,11 +111,34 @@ class Buffer:
         return len(self.paths)
 
 
+def expert_init_(model: torch.nn.Module, kind: str) -> None:
+    """Initialise an expert GCN in place: ``"torch"`` keeps ``nn.Linear``'s uniform
+    ±1/sqrt(fan_in); ``"gcond"`` draws every weight and bias uniform in ±1/sqrt(fan_out),
+    as the GCN of the GCond, SFGC and GEOM code does (``GraphConvolution.reset_parameters``;
+    on Citeseer its first layer starts 4x and its second 6.5x wider than torch's).
+
+    Example:
+        >>> m = build_model("gcn", 100, 4, hidden=16, nlayers=2, dropout=0.0)
+        >>> expert_init_(m, "gcond")
+        >>> all(float(p.abs().max()) <= 0.5 for p in m.parameters()), float(m.layers[1].weight.abs().max()) > 0.25
+        (True, True)
+    """
+    if kind == "torch":
+        return
+    with torch.no_grad():
+        for lin in (m for m in model.modules() if isinstance(m, torch.nn.Linear)):
+            bound = lin.weight.size(0) ** -0.5
+            lin.weight.uniform_(-bound, bound)
+            if lin.bias is not None:
+                lin.bias.uniform_(-bound, bound)
+
+
 def _train_expert(data, spec: ExpertSpec, index: int, device, op, x, order) -> dict:
     seed = spec.seed * 1_000_003 + index
     torch.manual_seed(seed)
     c = int(data.num_classes)
     model = build_model("gcn", data.num_features, c, hidden=spec.hidden, nlayers=2, dropout=0.0).to(device)
+    expert_init_(model, spec.expert_init)
     params = list(model.parameters())
     if spec.teacher_optimizer.lower() == "sgd":
         opt = torch.optim.SGD(params, lr=spec.teacher_lr, weight_decay=spec.teacher_wd)
