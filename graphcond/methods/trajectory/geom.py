@@ -63,9 +63,11 @@ biases in ±1/sqrt(fan_out) (``expert_init="gcond"``), 4x and 6.5x wider than
 authors' loop stops silently on NaN), and with ``clip_grad=1`` the three seeds score
 70.16 ± 1.38 (71.18 / 69.00 / 70.30, kept at iterations 1100 / 100 / 150; validation
 stays between 44 and 73 instead of collapsing), so the Citeseer presets take both.
-Cora 5.2% on the authors' SFGC settings (``nn.Linear`` initialisation): seeds 0 / 1
-81.12 ± 0.42 / 81.60 ± 0.94 (paper 81.6; kept iterations 100 / 450), 0.39-0.49 s per
-iteration, the 20-expert buffer 942 s and 2.9 GB.
+Cora 5.2% on the authors' SFGC settings (``nn.Linear`` initialisation), 3 seeds x 5 GCN
+runs: 81.62 ± 0.72 (paper 81.6; seeds 81.12 / 81.60 / 82.14, kept iterations 100 / 450 /
+450), 0.39-0.49 s per iteration, the 20-expert buffer 942 s and 2.9 GB. GEOM Citeseer 1.8%
+with ``expert_init="gcond"`` and ``clip_grad=1``: 70.06 ± 0.94 (seeds 69.78 / 70.34), no
+better than ``clip_grad=1`` alone, so the GEOM presets keep ``nn.Linear``'s.
 
 Citeseer on the current presets (the authors' window growth, KEE teacher and K-Center
 embedding; 20 experts, 3 seeds x 5 GCN runs, kept by validation; selected validation in
