@@ -27,46 +27,44 @@ once a minute (:mod:`graphcond.methods.run_state`): after an interrupt the same 
 resumes from the last save and returns what the uninterrupted run would have
 (``info["resumed_from"]`` says from where; ``resume=False`` starts over).
 
-Unrolls at the authors' student learning rates can be chaotic (gradient descent past
-its stability edge): on Citeseer (lr 1.0, 200 steps, 60 nodes) the matching gradient
-from start checkpoints at teacher epoch 40 or later has norm 1e3 to 1e10, against
-0.4 to 2 from earlier ones, in plain and curriculum buffers alike (20 experts
-scanned); one such step sends the SGD-learned student lr negative and the next unroll
-to NaN (SFGC on GEOM's Citeseer settings, its presets until stop 35, fails at iterations 3
-and 137). Cora's (lr 0.5, 2500
-steps) stay at 2 to 330. ``clip_grad`` (ours, off by default) clips the gradient
-norm over features, student lr and soft labels; ``info`` records the median and
-largest norms and how many iterations were clipped. Clipping keeps SFGC's Citeseer 1.8%
-preset (rate 0.5) finite but not steady: over its 2000 iterations validation swings
-between 25 and 71% (``clip_grad=10``) or 37 and 73% (``clip_grad=1``), and the kept
-graphs score 58.80 ± 6.13 and 68.14 ± 2.28 (seed 0, 20 experts, 5 GCN runs; paper 72.4);
-seed 1 with ``clip_grad=1`` 68.78 ± 0.86 (kept iteration 100, validation 73.0, then
-down to 46 and 47.8 at the end).
-Seed 2 with ``clip_grad=1`` 68.44 ± 0.35 (kept iteration 100); the three seeds 68.45
-(mean of the seed means).
+Unrolls at the authors' student learning rates can be chaotic (gradient descent past its
+stability edge): on Citeseer (lr 1.0, 200 steps, 60 nodes) the matching gradient from
+start checkpoints at teacher epoch 40 or later has norm 1e3 to 1e10, against 0.4 to 2
+from earlier ones, in plain and curriculum buffers alike (20 experts scanned); one such
+step sends the SGD-learned student lr negative and the next unroll to NaN (SFGC on
+GEOM's Citeseer settings, its presets until stop 35, fails at iterations 3 and 137).
+Cora's (lr 0.5, 2500 steps) stay at 2 to 330. ``clip_grad`` (ours, off by default) clips
+the gradient norm over features, student lr and soft labels; ``info`` records the median
+and largest norms and how many iterations were clipped. Clipping keeps SFGC on GEOM's
+Citeseer 1.8% settings (rate 0.5) finite but not steady: over its 2000 iterations
+validation swings between 25 and 71% (``clip_grad=10``) or 37 and 73% (``clip_grad=1``),
+and the kept graphs score 58.80 ± 6.13 and 68.14 ± 2.28 (seed 0, 20 experts, 5 GCN runs;
+paper 72.4); seed 1 with ``clip_grad=1`` 68.78 ± 0.86 (kept iteration 100, validation
+73.0, then down to 46 and 47.8 at the end); seed 2 with ``clip_grad=1`` 68.44 ± 0.35
+(kept iteration 100); the three seeds 68.45 (mean of the seed means).
 
-SFGC's presets for Cora and Citeseer are now its authors' own settings (their repository's
-buffer, coreset and distillation scripts; before, SFGC borrowed GEOM's): Citeseer teachers
-800 epochs, start checkpoints at epochs 0-30 (``window_max=40``), ``expert_epochs``
-500 / 500 / 400, ``syn_steps`` 200 / 200 / 300, ``lr_feat`` 5e-4 / 1e-3 / 1e-3; Cora
-teachers 2500 epochs, ``window_max`` 60 / 40 / 40, ``expert_epochs`` 1500 / 1200 / 2000,
-``syn_steps`` 400 / 500 / 500. The Citeseer 1.8% preset now runs its 2000 iterations
-without NaN and without clipping (its largest gradient norms: 26480 / 13 / 92 on seeds
-0 / 1 / 2), but it scores lower:
-66.68 ± 1.88 (seeds 67.44 / 68.22 / 64.38, 20 experts, 5 GCN runs each; paper 72.4), kept
-at iterations 0 / 50 / 0. Validated every 5 iterations, seed 0 falls from 67.0 (the
+SFGC's presets for Cora and Citeseer are now its authors' own settings (their
+repository's buffer, coreset and distillation scripts; before, SFGC borrowed GEOM's):
+Citeseer teachers 800 epochs, start checkpoints at epochs 0-30 (``window_max=40``),
+``expert_epochs`` 500 / 500 / 400, ``syn_steps`` 200 / 200 / 300, ``lr_feat`` 5e-4 /
+1e-3 / 1e-3; Cora teachers 2500 epochs, ``window_max`` 60 / 40 / 40, ``expert_epochs``
+1500 / 1200 / 2000, ``syn_steps`` 400 / 500 / 500. With ``nn.Linear``'s initialisation
+the Citeseer 1.8% settings run their 2000 iterations without NaN and without clipping
+(largest gradient norms 26480 / 13 / 92 on seeds 0 / 1 / 2), but score lower: 66.68 ±
+1.88 (seeds 67.44 / 68.22 / 64.38, 20 experts, 5 GCN runs each; paper 72.4), kept at
+iterations 0 / 50 / 0. Validated every 5 iterations, seed 0 falls from 67.0 (the
 K-Center graph) to 39.0 by iteration 5 while the matching loss rises from 0.76 to 0.97;
-with ``clip_grad=1`` to 53.4 while the loss falls (0.76 to 0.64 by iteration 55).
-What does move it is the experts' initialisation: the authors' GCN draws weights and
-biases in ±1/sqrt(fan_out) (``expert_init="gcond"``), 4x and 6.5x wider than
-``nn.Linear``'s on Citeseer. Their unrolls blow up at lr 1.0 (NaN at iteration 2; the
-authors' loop stops silently on NaN), and with ``clip_grad=1`` the three seeds score
-70.16 ± 1.38 (71.18 / 69.00 / 70.30, kept at iterations 1100 / 100 / 150; validation
-stays between 44 and 73 instead of collapsing), so the Citeseer presets take both.
-Cora 5.2% on the authors' SFGC settings (``nn.Linear`` initialisation), 3 seeds x 5 GCN
-runs: 81.62 ± 0.72 (paper 81.6; seeds 81.12 / 81.60 / 82.14, kept iterations 100 / 450 /
-450), 0.39-0.49 s per iteration, the 20-expert buffer 942 s and 2.9 GB. GEOM Citeseer 1.8%
-with ``expert_init="gcond"`` and ``clip_grad=1``: 70.06 ± 0.94 (seeds 69.78 / 70.34), no
+with ``clip_grad=1`` to 53.4 while the loss falls (0.76 to 0.64 by iteration 55). What
+does move it is the experts' initialisation: the authors' GCN draws weights and biases
+in ±1/sqrt(fan_out) (``expert_init="gcond"``), 4x and 6.5x wider than ``nn.Linear``'s on
+Citeseer. Their unrolls blow up at lr 1.0 (NaN at iteration 2; the authors' loop stops
+silently on NaN), and with ``clip_grad=1`` the three seeds score 70.16 ± 1.38 (71.18 /
+69.00 / 70.30, kept at iterations 1100 / 100 / 150; validation stays between 44 and 73
+instead of collapsing), so the Citeseer presets take both. Cora 5.2% on the authors'
+SFGC settings (``nn.Linear`` initialisation), 3 seeds x 5 GCN runs: 81.62 ± 0.72 (paper
+81.6; seeds 81.12 / 81.60 / 82.14, kept iterations 100 / 450 / 450), 0.39-0.49 s per
+iteration, the 20-expert buffer 942 s and 2.9 GB. GEOM Citeseer 1.8% with
+``expert_init="gcond"`` and ``clip_grad=1``: 70.06 ± 0.94 (seeds 69.78 / 70.34), no
 better than ``clip_grad=1`` alone, so the GEOM presets keep ``nn.Linear``'s.
 
 Citeseer on the current presets (the authors' window growth, KEE teacher and K-Center
