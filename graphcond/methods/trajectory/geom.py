@@ -60,10 +60,14 @@ in ±1/sqrt(fan_out) (``expert_init="gcond"``), 4x and 6.5x wider than ``nn.Line
 Citeseer. Their unrolls blow up at lr 1.0 (NaN at iteration 2; the authors' loop stops
 silently on NaN), and with ``clip_grad=1`` the three seeds score 70.16 ± 1.38 (71.18 /
 69.00 / 70.30, kept at iterations 1100 / 100 / 150; validation stays between 44 and 73
-instead of collapsing), so the Citeseer presets take both. Cora 5.2% on the authors'
-SFGC settings (``nn.Linear`` initialisation), 3 seeds x 5 GCN runs: 81.62 ± 0.72 (paper
-81.6; seeds 81.12 / 81.60 / 82.14, kept iterations 100 / 450 / 450), 0.39-0.49 s per
-iteration, the 20-expert buffer 942 s and 2.9 GB. GEOM Citeseer 1.8% with
+instead of collapsing), so the Citeseer presets take both. SFGC on these presets, 3
+seeds x 5 GCN runs, 20 experts: Cora 1.3% 81.19 ± 1.05 (paper 80.1; seeds 81.70 / 80.48
+/ 81.38), 2.6% 81.66 ± 0.76 (81.7; 82.02 / 81.60 / 81.36), 5.2% 81.62 ± 0.72 (81.6;
+81.12 / 81.60 / 82.14); Citeseer 0.9% 69.25 ± 1.81 (71.4; 70.34 / 67.84 / 69.58), 1.8%
+as above, 3.6% 70.75 ± 1.19 (70.6; 69.94 / 70.76 / 71.54). Matching takes 0.09 / 0.18 /
+0.39-0.49 s per iteration on Cora (400- and 500-step unrolls), 0.05 / 0.07 / 0.20 s on
+Citeseer (``clip_grad`` clips 21-24% of the Citeseer 0.9% iterations); the Cora buffer
+(2500-epoch teachers) 942 s and 2.9 GB, the Citeseer one 2.0 GB. GEOM Citeseer 1.8% with
 ``expert_init="gcond"`` and ``clip_grad=1``: 70.06 ± 0.94 (seeds 69.78 / 70.34), no
 better than ``clip_grad=1`` alone, so the GEOM presets keep ``nn.Linear``'s.
 
@@ -84,21 +88,21 @@ entropy is as degenerate as Cora's (nonzero for 11 of 120 training nodes; 17 wit
 ``"predicted"``, 57 with ``"all"``): at 1.8% ``difficulty_labels="all"`` gives 69.45 ±
 1.24 (72.93; seeds 70.70 / 68.78 / 68.86), and validation still falls to 37-49 mid-run.
 
-Measured on 2 CPU cores, one thread, the authors' presets, 20 experts, 3 seeds x 5
-GCN runs (``benchmarks/trajectory.py``): GEOM Cora 1.3% 80.46 ± 0.90 (paper 82.5),
-2.6% 80.51 ± 2.56 (83.6), 5.2% 81.66 ± 0.46 (seed 0 only; 82.8), Citeseer 0.9%
-70.67 ± 1.02 (73.0), 1.8% 71.53 ± 1.19 (74.3), 3.6% 71.21 ± 0.98 (73.3); SFGC Cora 2.6%
-80.93 ± 1.16 (81.7), 1.3% seeds 0 / 1 77.92 ± 2.01 / 79.40 ± 2.36 (80.1),
-Citeseer 0.9% with ``clip_grad=10`` 70.33 ± 1.10 (71.4). These GEOM numbers predate the
-authors' window growth and soft-label correction (defaults since; before: U_max reached
-at half the iterations, expert logits as they are); with them, Cora 2.6% 79.57 ± 2.32
-(3 seeds), Cora 1.3% seed 0 80.46 ± 0.83 (79.84 ± 1.09 before), Citeseer 3.6% seed 0
-71.32 ± 0.66 (71.34). Adding the authors' KEE teacher (the sampled expert, not expert 0)
-gives Cora 2.6% 80.15 ± 1.77, and their K-Center embedding as well (``init_embedding=
-"coreset_gcn"``, the preset since) 80.38 ± 1.09 (3 seeds each; the iteration-0 graph
-scores 73.4 with the expert embedding, 70.6 / 74.9 / 73.5 with theirs). A Cora expert
-(3000 epochs) trains in about 32 s; a matching iteration (2500-step unroll and its
-adjoint) takes 0.41 s (35 nodes) to 0.62 s (70 nodes).
+Measured on 2 CPU cores, one thread, the authors' presets, 20 experts, 3 seeds x 5 GCN
+runs (``benchmarks/trajectory.py``): GEOM Cora 1.3% 80.46 ± 0.90 (paper 82.5), 2.6%
+80.51 ± 2.56 (83.6), 5.2% 81.66 ± 0.46 (seed 0 only; 82.8), Citeseer 0.9% 70.67 ± 1.02
+(73.0), 1.8% 71.53 ± 1.19 (74.3), 3.6% 71.21 ± 0.98 (73.3); SFGC (then on GEOM's
+settings) Cora 2.6% 80.93 ± 1.16 (81.7), 1.3% seeds 0 / 1 77.92 ± 2.01 / 79.40 ± 2.36
+(80.1), Citeseer 0.9% with ``clip_grad=10`` 70.33 ± 1.10 (71.4). These GEOM numbers
+predate the authors' window growth and soft-label correction (defaults since; before:
+U_max reached at half the iterations, expert logits as they are); with them, Cora 2.6%
+79.57 ± 2.32 (3 seeds), Cora 1.3% seed 0 80.46 ± 0.83 (79.84 ± 1.09 before), Citeseer
+3.6% seed 0 71.32 ± 0.66 (71.34). Adding the authors' KEE teacher (the sampled expert,
+not expert 0) gives Cora 2.6% 80.15 ± 1.77, and their K-Center embedding as well
+(``init_embedding="coreset_gcn"``, the preset since) 80.38 ± 1.09 (3 seeds each; the
+iteration-0 graph scores 73.4 with the expert embedding, 70.6 / 74.9 / 73.5 with
+theirs). A Cora expert (3000 epochs) trains in about 32 s; a matching iteration
+(2500-step unroll and its adjoint) takes 0.41 s (35 nodes) to 0.62 s (70 nodes).
 
 The authors evaluate with per-dataset settings (``scripts/config/config_test.json``;
 Cora 2.6%: lr 0.001, weight decay 0.001, dropout 0, 600 epochs) where the workbench
@@ -131,6 +135,13 @@ Validation peaks within the first 300 iterations and then falls (at the end: 72.
 71.2 / 78.4). A seed's matching takes about 4600 s here with 2 jobs on 2 cores (2.1 s
 per iteration, validation every 10 included; peak RSS 1.4 GB); the 20-expert buffer
 1159 s and 2.4 GB.
+
+GEOM Cora 2.6% on the current preset (20 experts, 3 seeds x 5 runs): each
+component removed in turn (``benchmarks/trajectory.py --ablations``) scores within one
+seed spread (0.7-1.3) of the full method's 80.38 ± 1.09: no curriculum 80.41 ± 0.87,
+fixed window 81.24 ± 1.18, no KEE 79.87 ± 0.92, hard labels 79.97 ± 1.13. The same
+graphs trained with other architectures (``--models``): SGC 73.69 ± 2.71, APPNP 81.88 ±
+1.15, ChebNet 67.74 ± 2.30, GraphSAGE 67.75 ± 2.30, MLP 68.11 ± 2.36.
 
 Example:
     >>> from graphcond import condense, evaluate, load_dataset
