@@ -9,6 +9,10 @@ with ``snapshot_dir`` set, so every graph the run validated is saved, then train
 
 - ``validation``: the graph with the best mean validation accuracy (what we report);
 - ``last``: the final graph;
+- ``GNTK score``: the graph (after iteration 0) with the lowest graph neural feature score,
+  SFGC's own rule (:class:`graphcond.methods.gntk.FeatureScore`, validation labels only),
+  with the Spearman correlation between that score and the mean validation accuracy
+  over the snapshots (negative: a lower score goes with a better graph);
 - ``best test``: the graph with the best mean TEST accuracy. An upper bound that shows
   how much the authors' selection inflates a number; never a result of ours.
 
@@ -33,6 +37,7 @@ import torch
 
 from common import add_run_options, settings_from
 from graphcond import condense, load_condensed, load_dataset
+from graphcond.methods.gntk import FeatureScore
 from graphcond.runtime import resolve_device
 from graphcond.training import TrainConfig, fit
 
@@ -62,13 +67,15 @@ def main(argv=None) -> None:
             c.save(folder / "selected.pt")
         meta = load_condensed(folder / "selected.pt", data).meta
         paths = sorted(folder.glob("iter-*.pt"))
+        feature_score = FeatureScore(data, seed=seed, device=device)
         for path in paths:
             graph = torch.load(path, weights_only=False)
+            score = feature_score(graph.x, graph.y)
             for run in range(a.runs):
                 res = fit(graph, data, TrainConfig(), device, run)
                 rows.append({"dataset": a.dataset, "rate": a.rate, "method": a.method, "seed": seed,
                              "iteration": int(path.stem.split("-")[1]), "run": run, "val": res.val,
-                             "test": res.test, "condense_s": round(meta["info"]["seconds"], 1),
+                             "test": res.test, "gntk_score": score, "condense_s": round(meta["info"]["seconds"], 1),
                              "selected_iteration": meta["info"]["selected_iteration"],
                              "settings": json.dumps(settings), "quick": a.quick})
         pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)  # keep what is done
@@ -78,21 +85,26 @@ def main(argv=None) -> None:
 
 
 def summary(df: pd.DataFrame) -> str:
-    """Per seed: the iteration and mean test accuracy (%) each rule keeps, and the best-test gap.
+    """Per seed: the iteration and mean test accuracy (%) each rule keeps, the best-test gap,
+    and the rank correlation of the GNTK score with validation accuracy over the snapshots.
 
-    >>> df = pd.DataFrame({"seed": [0] * 4, "iteration": [0, 0, 10, 10], "val": [.5, .5, .7, .7],
-    ...                    "test": [.8, .8, .6, .6]})
+    >>> df = pd.DataFrame({"seed": [0] * 6, "iteration": [0, 0, 10, 10, 20, 20], "val": [.5, .5, .7, .7, .6, .6],
+    ...                    "test": [.8, .8, .6, .6, .7, .7], "gntk_score": [.3, .3, .1, .1, .2, .2]})
     >>> print(summary(df).splitlines()[-1])
-    | 0 | 10: 60.00 | 10: 60.00 | 0: 80.00 | +20.00 |
+    | 0 | 10: 60.00 | 20: 70.00 | 10: 60.00 | 0: 80.00 | +20.00 | -1.00 |
     """
-    lines = ["| seed | validation (ours): iteration: test | last | best test (authors' protocol, upper bound) "
-             "| best test − validation |", "|---|---|---|---|---|"]
+    lines = ["| seed | validation (ours): iteration: test | last | GNTK score (SFGC's rule) "
+             "| best test (authors' protocol, upper bound) | best test − validation "
+             "| Spearman(GNTK score, validation) |", "|---|---|---|---|---|---|---|"]
     for seed, g in df.groupby("seed"):
-        per_it = g.groupby("iteration")[["val", "test"]].mean()
-        picks = [per_it["val"].idxmax(), per_it.index.max(), per_it["test"].idxmax()]
+        per_it = g.groupby("iteration")[["val", "test", "gntk_score"]].mean()
+        after_start = per_it.index > 0
+        picks = [per_it["val"].idxmax(), per_it.index.max(), per_it["gntk_score"][after_start].idxmin(),
+                 per_it["test"].idxmax()]
         cells = [f"{it}: {100 * per_it.loc[it, 'test']:.2f}" for it in picks]
-        gap = 100 * (per_it.loc[picks[2], "test"] - per_it.loc[picks[0], "test"])
-        lines.append(f"| {seed} | {' | '.join(cells)} | {gap:+.2f} |")
+        gap = 100 * (per_it.loc[picks[3], "test"] - per_it.loc[picks[0], "test"])
+        rho = per_it["gntk_score"].corr(per_it["val"], method="spearman")
+        lines.append(f"| {seed} | {' | '.join(cells)} | {gap:+.2f} | {rho:.2f} |")
     return "\n".join(lines) + "\n"
 
 

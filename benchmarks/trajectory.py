@@ -120,7 +120,8 @@ def run_info(graph) -> dict:
         "buffer_s": info["buffer_seconds"],
         "s_per_iteration": round(info["seconds_per_iteration"], 3),
         "selected_iteration": info["selected_iteration"],
-        "selected_val": info["selected_val"],
+        "selected_val": info.get("selected_val"),  # selection="gcn"
+        "selected_gntk_score": info.get("selected_gntk_score"),  # selection="gntk"
         "grad_norm_median": info.get("grad_norm_median"),
         "grad_norm_max": info.get("grad_norm_max"),
         "clipped_iterations": info.get("clipped_iterations"),

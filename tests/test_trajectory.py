@@ -477,3 +477,23 @@ def test_the_authors_expert_init_is_its_own_buffer_and_the_default_keeps_older_k
     for lin, fan_out in ((first, 64), (second, 4)):  # uniform in ±1/sqrt(fan_out), weights and biases
         assert 0.9 * fan_out ** -0.5 < float(lin.weight.abs().max()) <= fan_out ** -0.5
         assert float(lin.bias.abs().max()) <= fan_out ** -0.5
+
+
+def test_gntk_selection_keeps_the_lowest_feature_score_and_leaves_the_matching_alone(tmp_path):
+    data, folder = toy_graph(), tmp_path / "snapshots"
+    by_score = condense(data, "sfgc", rate=0.5, seed=0, progress=False, device="cpu",
+                        **{**TOY, "selection": "gntk", "eval_every": 1, "snapshot_dir": str(folder)})
+    info = by_score.meta["info"]
+    scores = {h["iteration"]: h["gntk_score"] for h in info["history"]}
+    assert sorted(scores) == list(range(TOY["iterations"] + 1))
+    best = min((it for it in scores if it > 0), key=scores.get)  # the initial graph is no candidate
+    assert info["selection"] == "gntk" and info["selected_iteration"] == best
+    assert info["selected_gntk_score"] == scores[best] and "selected_val" not in info
+    assert torch.equal(by_score.graph.x, torch.load(folder / f"iter-{best:05d}.pt", weights_only=False).x)
+    from graphcond.methods.gntk import FeatureScore
+
+    assert scores[best] == pytest.approx(FeatureScore(data)(by_score.graph.x, by_score.graph.y))
+    by_gcn = condense(data, "sfgc", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, "eval_every": 1})
+    assert by_gcn.meta["info"]["losses"] == info["losses"]  # the rule only chooses among the same graphs
+    with pytest.raises(ValueError, match="selection"):
+        condense(data, "sfgc", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, "selection": "test"})
