@@ -74,6 +74,30 @@ Citeseer (``clip_grad`` clips 21-24% of the Citeseer 0.9% iterations); the Cora 
 ``expert_init="gcond"`` and ``clip_grad=1``: 70.06 ± 0.94 (seeds 69.78 / 70.34), no
 better than ``clip_grad=1`` alone, so the GEOM presets keep ``nn.Linear``'s.
 
+SFGC's own selection rule, the graph neural feature score (``selection="gntk"``,
+``eval_every=1``, the initial graph no candidate, as in the authors' code), on the same
+trajectories as the runs above (the per-seed gradient norms are identical), 3 seeds x 5
+GCN runs, 20 experts: Cora 1.3% 81.30 ± 0.73 (seeds 81.76 / 80.88 / 81.26, kept at
+iterations 225 / 362 / 306), 2.6% 81.49 ± 0.68 (81.80 / 81.82 / 80.84; 561 / 2000 /
+474), as good as validation accuracy; Citeseer 0.9% 64.75 ± 6.34 (69.10 / 69.12 / 56.02;
+64 / 72 / 1) and 1.8% 55.30 ± 2.22 (54.74 / 53.80 / 57.36; 1 / 1 / 1), far below it.
+GEOM with it: Cora 2.6% 80.49 ± 1.14 (kept at 200 on every seed; by validation 80.38 ±
+1.09), Citeseer 1.8% 68.10 ± 1.90 (kept at 1 on every seed; by validation 68.87 ± 2.36). The score follows the condensed features' norm, not
+their quality: the kernel is homogeneous of degree one in each graph's features, so
+scaling the condensed features by t scales the ridge predictions by 1/t, and on
+Citeseer 1.8% (seed 0) matching grows the mean row norm from 0.18 to 0.90 over the 2000
+iterations while the prediction norm falls from 0.35 to 0.056 and the score rises from
+0.067 to 0.080, nearly monotonically. Over the 41 graphs validated every 50 iterations
+its Spearman correlation with the 5-run validation accuracy is 0.11 (0.06 for the ridge
+regression's own validation accuracy, -0.11 with the prediction scale refitted);
+``benchmarks/selection_study.py`` on that run keeps iteration 1100 by validation (test
+71.18), 100 by the score (67.72). At 0.9% (seed 0, 2 GCN runs per graph) the score's
+correlation is 0.28 (the ridge regression's validation accuracy 0.73), and validation
+keeps iteration 200 (test 70.65), the score 100 (67.55). On Cora 2.6% (seed 0, 2 runs),
+where matching grows the row norm only from 0.25 to 0.30, the correlation is -0.58 (a
+lower score, a better graph) and the picks agree: 650 by validation (test 81.95), 550 by
+the score (81.60). Selection by validation accuracy stays the default.
+
 Citeseer on the current presets (the authors' window growth, KEE teacher and K-Center
 embedding; 20 experts, 3 seeds x 5 GCN runs, kept by validation; selected validation in
 brackets): 0.9% 70.39 ± 1.22 (72.47), 1.8% 68.87 ± 2.36 (72.93), 3.6% 71.27 ± 0.51
