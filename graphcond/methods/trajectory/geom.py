@@ -15,20 +15,21 @@ One implementation, four ablation switches (``Config`` fields):
 
 ``sfgc`` has all four off, ``geom`` all on; both read per-dataset/per-rate presets
 (``graphcond/presets/{sfgc,geom}.json``). Epoch quantities (``window_start``,
-``window_max``, ``expert_epochs``) are in teacher epochs; the buffer stores a
-checkpoint every ``save_every`` epochs. The condensed graph returned is the snapshot
-with the best VALIDATION accuracy of a GCN trained on it (checked every
-``eval_every`` iterations, the mean of ``eval_runs`` GCN runs; the authors use one), or
-with ``selection="gntk"`` the lowest graph neural feature score, SFGC's own rule
+``window_max``, ``expert_epochs``) are in teacher epochs; the buffer stores a checkpoint
+every ``save_every`` epochs. The condensed graph returned is the snapshot with the best
+VALIDATION accuracy of a GCN trained on it (checked every ``eval_every`` iterations, the
+mean of ``eval_runs`` GCN runs; the authors use one), or with ``selection="gntk"`` the
+lowest graph neural feature score, SFGC's own rule
 (:class:`graphcond.methods.gntk.FeatureScore`: kernel ridge regression with the GNTK
 onto the validation nodes; no network trained, the authors score every iteration:
-``eval_every=1``, and never keep the initial graph); test labels are never read. ``snapshot_dir`` also saves every validated graph, so a
-study can measure what another rule would have kept (``benchmarks/selection_study.py``:
-the authors keep the best TEST accuracy). A non-finite loss raises
-:class:`graphcond.CondensationError`. The loop's state is saved in the cache about
-once a minute (:mod:`graphcond.methods.run_state`): after an interrupt the same call
-resumes from the last save and returns what the uninterrupted run would have
-(``info["resumed_from"]`` says from where; ``resume=False`` starts over).
+``eval_every=1``, and never keep the initial graph); test labels are never read.
+``snapshot_dir`` also saves every validated graph, so a study can measure what another
+rule would have kept (``benchmarks/selection_study.py``: the authors keep the best TEST
+accuracy). A non-finite loss raises :class:`graphcond.CondensationError`. The loop's
+state is saved in the cache about once a minute (:mod:`graphcond.methods.run_state`):
+after an interrupt the same call resumes from the last save and returns what the
+uninterrupted run would have (``info["resumed_from"]`` says from where; ``resume=False``
+starts over).
 
 Unrolls at the authors' student learning rates can be chaotic (gradient descent past its
 stability edge): on Citeseer (lr 1.0, 200 steps, 60 nodes) the matching gradient from
@@ -82,21 +83,22 @@ iterations 225 / 362 / 306), 2.6% 81.49 ± 0.68 (81.80 / 81.82 / 80.84; 561 / 20
 474), as good as validation accuracy; Citeseer 0.9% 64.75 ± 6.34 (69.10 / 69.12 / 56.02;
 64 / 72 / 1) and 1.8% 55.30 ± 2.22 (54.74 / 53.80 / 57.36; 1 / 1 / 1), far below it.
 GEOM with it: Cora 2.6% 80.49 ± 1.14 (kept at 200 on every seed; by validation 80.38 ±
-1.09), Citeseer 1.8% 68.10 ± 1.90 (kept at 1 on every seed; by validation 68.87 ± 2.36). The score follows the condensed features' norm, not
-their quality: the kernel is homogeneous of degree one in each graph's features, so
-scaling the condensed features by t scales the ridge predictions by 1/t, and on
-Citeseer 1.8% (seed 0) matching grows the mean row norm from 0.18 to 0.90 over the 2000
-iterations while the prediction norm falls from 0.35 to 0.056 and the score rises from
-0.067 to 0.080, nearly monotonically. Over the 41 graphs validated every 50 iterations
-its Spearman correlation with the 5-run validation accuracy is 0.11 (0.06 for the ridge
-regression's own validation accuracy, -0.11 with the prediction scale refitted);
-``benchmarks/selection_study.py`` on that run keeps iteration 1100 by validation (test
-71.18), 100 by the score (67.72). At 0.9% (seed 0, 2 GCN runs per graph) the score's
-correlation is 0.28 (the ridge regression's validation accuracy 0.73), and validation
-keeps iteration 200 (test 70.65), the score 100 (67.55). On Cora 2.6% (seed 0, 2 runs),
-where matching grows the row norm only from 0.25 to 0.30, the correlation is -0.58 (a
-lower score, a better graph) and the picks agree: 650 by validation (test 81.95), 550 by
-the score (81.60). Selection by validation accuracy stays the default.
+1.09), Citeseer 1.8% 68.10 ± 1.90 (kept at 1 on every seed; by validation 68.87 ± 2.36).
+The score follows the condensed features' norm, not their quality: the kernel is
+homogeneous of degree one in each graph's features, so scaling the condensed features by
+t scales the ridge predictions by 1/t, and on Citeseer 1.8% (seed 0) matching grows the
+mean row norm from 0.18 to 0.90 over the 2000 iterations while the prediction norm falls
+from 0.35 to 0.056 and the score rises from 0.067 to 0.080, nearly monotonically. Over
+the 41 graphs validated every 50 iterations its Spearman correlation with the 5-run
+validation accuracy is 0.11 (0.06 for the ridge regression's own validation accuracy,
+-0.11 with the prediction scale refitted); ``benchmarks/selection_study.py`` on that run
+keeps iteration 1100 by validation (test 71.18), 100 by the score (67.72). At 0.9% (seed
+0, 2 GCN runs per graph) the score's correlation is 0.28 (the ridge regression's
+validation accuracy 0.73), and validation keeps iteration 200 (test 70.65), the score
+100 (67.55). On Cora 2.6% (seed 0, 2 runs), where matching grows the row norm only from
+0.25 to 0.30, the correlation is -0.58 (a lower score, a better graph) and the picks
+agree: 650 by validation (test 81.95), 550 by the score (81.60). Selection by validation
+accuracy stays the default.
 
 Citeseer on the current presets (the authors' window growth, KEE teacher and K-Center
 embedding; 20 experts, 3 seeds x 5 GCN runs, kept by validation; selected validation in
