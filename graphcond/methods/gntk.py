@@ -34,6 +34,7 @@ import math
 import torch
 import torch.nn.functional as F
 from torch_geometric.data import Data
+from torch_geometric.utils import subgraph
 
 
 def mean_aggregation(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
@@ -119,12 +120,9 @@ class FeatureScore:
         if val.numel() > max_nodes:
             keep = torch.randperm(val.numel(), generator=torch.Generator().manual_seed(seed))[:max_nodes]
             val = val[keep].sort().values
-        position = torch.full((data.num_nodes,), -1, dtype=torch.long)
-        position[val] = torch.arange(val.numel())
-        src, dst = position[data.edge_index[0]], position[data.edge_index[1]]
-        inside = (src >= 0) & (dst >= 0)
+        edges = subgraph(val, data.edge_index, relabel_nodes=True, num_nodes=data.num_nodes)[0]
         self.device, self.reg, self.shape = torch.device(device), float(reg), (blocks, mlp_layers)
-        self.p = mean_aggregation(torch.stack([src[inside], dst[inside]]), val.numel()).to(self.device)
+        self.p = mean_aggregation(edges, val.numel()).to(self.device)
         self.x = data.x[val].to(self.device, torch.float64)
         self.y = F.one_hot(data.y[val], int(data.num_classes)).to(self.device, torch.float64)
         self.scales = _recursion(self.x, self.p, self.x, self.p, None, blocks, mlp_layers)[1]
