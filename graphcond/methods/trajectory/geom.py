@@ -120,9 +120,9 @@ Nor does the buffer size on Citeseer: 100 experts instead of 20 (the authors kee
 the SFGC buffer is then 10.6 GB in float16, GEOM's 8.5 GB), 3 seeds x 5 GCN runs, on
 the current presets: SFGC 0.9% 69.46 ± 0.76 (20 experts 69.25 ± 1.81), 1.8% 67.72 ±
 2.29 (70.16 ± 1.38; selected validation 73.12 against 72.92); GEOM 0.9% 70.99 ± 1.27
-(70.39 ± 1.22), 1.8% 69.59 ± 1.25 (68.87 ± 2.36). GEOM 0.9% kept its last or next-to-
-last iteration of 500 on every seed; run to 1000 iterations (same trajectories up to
-500) it scores 70.81 ± 1.26, keeping 1000 / 750 / 600.
+(70.39 ± 1.22), 1.8% 69.59 ± 1.25 (68.87 ± 2.36). GEOM 0.9% kept iteration 450 or 500
+of its 500 on every seed; run to 1000 iterations (same trajectories up to 500) it
+scores 70.81 ± 1.26, keeping 1000 / 750 / 600.
 
 Measured on 2 CPU cores, one thread, the authors' presets, 20 experts, 3 seeds x 5 GCN
 runs (``benchmarks/trajectory.py``): GEOM Cora 1.3% 80.46 ± 0.90 (paper 82.5), 2.6%
