@@ -454,7 +454,7 @@ def test_an_interrupted_run_resumes_from_its_last_save_and_ends_as_an_uninterrup
     assert fresh.meta["info"]["resumed_from"] == 0 and torch.equal(fresh.graph.x, whole.graph.x)
 
 
-def test_the_authors_expert_init_is_its_own_buffer_and_the_default_keeps_older_keys():
+def test_expert_init_fan_out_is_its_own_buffer_and_the_default_is_the_authors_bound():
     import hashlib
     import json
     from types import SimpleNamespace
@@ -467,16 +467,18 @@ def test_the_authors_expert_init_is_its_own_buffer_and_the_default_keeps_older_k
     before = {k: v for k, v in dataclasses.asdict(spec).items() if k != "expert_init"}  # a buffer made before the field
     blob = json.dumps({"format": FORMAT, "source": "abc", "options": {}, **before}, sort_keys=True, default=str)
     assert spec.key(data) == hashlib.sha1(blob.encode()).hexdigest()[:16]
-    assert dataclasses.replace(spec, expert_init="gcond").key(data) != spec.key(data)
-    with pytest.raises(ValueError, match="expert_init"):
-        ExpertSpec(expert_init="xavier")
-    torch.manual_seed(0)
-    model = build_model("gcn", 400, 4, hidden=64, nlayers=2, dropout=0.0)
-    expert_init_(model, "gcond")
-    first, second = model.layers[0], model.layers[1]
-    for lin, fan_out in ((first, 64), (second, 4)):  # uniform in ±1/sqrt(fan_out), weights and biases
-        assert 0.9 * fan_out ** -0.5 < float(lin.weight.abs().max()) <= fan_out ** -0.5
-        assert float(lin.bias.abs().max()) <= fan_out ** -0.5
+    assert dataclasses.replace(spec, expert_init="fan_out").key(data) != spec.key(data)
+    for bad in ("xavier", "gcond"):  # "gcond" was this option's old, wrong name
+        with pytest.raises(ValueError, match="expert_init"):
+            ExpertSpec(expert_init=bad)
+    for kind, bounds in (("torch", (400, 64)), ("fan_out", (64, 4))):
+        torch.manual_seed(0)
+        model = build_model("gcn", 400, 4, hidden=64, nlayers=2, dropout=0.0)
+        expert_init_(model, kind)
+        # "torch": the authors' GraphConvolution bound 1/sqrt(weight.T.size(1)) of a [in, out] weight, fan_in
+        for lin, fan in zip(model.layers, bounds):
+            assert 0.9 * fan ** -0.5 < float(lin.weight.abs().max()) <= fan ** -0.5
+            assert float(lin.bias.abs().max()) <= fan ** -0.5
 
 
 def test_gntk_selection_keeps_the_lowest_feature_score_and_leaves_the_matching_alone(tmp_path):

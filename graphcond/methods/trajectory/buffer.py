@@ -66,12 +66,12 @@ class ExpertSpec:
     keep_epochs: int = 1000  # largest epoch stored (window max + expert_epochs)
     store_dtype: str = "float16"
     seed: int = 0
-    expert_init: str = "torch"  # "torch": nn.Linear's; "gcond": the GCond/SFGC/GEOM code's GCN init (expert_init_)
+    expert_init: str = "torch"  # "torch": nn.Linear's, the authors' too; "fan_out": ours, wider (expert_init_)
 
     def __post_init__(self):
         check_difficulty_labels(self.difficulty_labels)
-        if self.expert_init not in ("torch", "gcond"):
-            raise ValueError(f"expert_init must be 'torch' or 'gcond', not {self.expert_init!r}")
+        if self.expert_init not in ("torch", "fan_out"):
+            raise ValueError(f"expert_init must be 'torch' or 'fan_out', not {self.expert_init!r}")
 
     @property
     def num_checkpoints(self) -> int:
@@ -113,13 +113,15 @@ class Buffer:
 
 def expert_init_(model: torch.nn.Module, kind: str) -> None:
     """Initialise an expert GCN in place: ``"torch"`` keeps ``nn.Linear``'s uniform
-    ±1/sqrt(fan_in); ``"gcond"`` draws every weight and bias uniform in ±1/sqrt(fan_out),
-    as the GCN of the GCond, SFGC and GEOM code does (``GraphConvolution.reset_parameters``;
-    on Citeseer its first layer starts 4x and its second 6.5x wider than torch's).
+    ±1/sqrt(fan_in) for weights and biases, which is also the distribution of the GCond,
+    SFGC and GEOM code's GCN (``GraphConvolution.reset_parameters``: ``1/sqrt(weight.T.size(1))``
+    on a weight stored ``[in, out]``, so fan_in); ``"fan_out"`` (ours, in no authors' code)
+    draws every weight and bias uniform in ±1/sqrt(fan_out), on Citeseer 4x (first layer)
+    and 6.5x (second) wider.
 
     Example:
         >>> m = build_model("gcn", 100, 4, hidden=16, nlayers=2, dropout=0.0)
-        >>> expert_init_(m, "gcond")
+        >>> expert_init_(m, "fan_out")
         >>> all(float(p.abs().max()) <= 0.5 for p in m.parameters()), float(m.layers[1].weight.abs().max()) > 0.25
         (True, True)
     """

@@ -11,6 +11,11 @@ labels are read (see :data:`DIFFICULTY_LABELS`):
 - ``"all"``: the authors' code, which reads every neighbour's true label, validation and
   test nodes included (a label leak), for comparison.
 
+The node itself counts once. The authors' code counts it twice (``add_self_loops`` on
+an adjacency that already has them), which changes the order but not which nodes form
+the first λ share (Cora λ 0.75: 105 nodes, Citeseer λ 0.8: 96), except with ``"all"`` on
+Citeseer, where 6 of the 96 differ.
+
 On Planetoid splits training nodes rarely neighbour each other: with training labels
 only, 6 of Cora's 140 training nodes (11 of Citeseer's 120) have nonzero entropy, so
 the order is mostly node-id order and the curriculum is close to none; reading all

@@ -47,37 +47,39 @@ paper 72.4); seed 1 with ``clip_grad=1`` 68.78 ± 0.86 (kept iteration 100, vali
 73.0, then down to 46 and 47.8 at the end); seed 2 with ``clip_grad=1`` 68.44 ± 0.35
 (kept iteration 100); the three seeds 68.45 (mean of the seed means).
 
-SFGC's presets for Cora and Citeseer are now its authors' own settings (their
-repository's buffer, coreset and distillation scripts; before, SFGC borrowed GEOM's):
-Citeseer teachers 800 epochs, start checkpoints at epochs 0-30 (``window_max=40``),
-``expert_epochs`` 500 / 500 / 400, ``syn_steps`` 200 / 200 / 300, ``lr_feat`` 5e-4 /
-1e-3 / 1e-3; Cora teachers 2500 epochs, ``window_max`` 60 / 40 / 40, ``expert_epochs``
-1500 / 1200 / 2000, ``syn_steps`` 400 / 500 / 500. With ``nn.Linear``'s initialisation
-the Citeseer 1.8% settings run their 2000 iterations without NaN and without clipping
-(largest gradient norms 26480 / 13 / 92 on seeds 0 / 1 / 2), but score lower: 66.68 ±
-1.88 (seeds 67.44 / 68.22 / 64.38, 20 experts, 5 GCN runs each; paper 72.4), kept at
-iterations 0 / 50 / 0. Validated every 5 iterations, seed 0 falls from 67.0 (the
-K-Center graph) to 39.0 by iteration 5 while the matching loss rises from 0.76 to 0.97;
-with ``clip_grad=1`` to 53.4 while the loss falls (0.76 to 0.64 by iteration 55). What
-does move it is the experts' initialisation: the authors' GCN draws weights and biases
-in ±1/sqrt(fan_out) (``expert_init="gcond"``), 4x and 6.5x wider than ``nn.Linear``'s on
-Citeseer. Their unrolls blow up at lr 1.0 (NaN at iteration 2; the authors' loop stops
-silently on NaN), and with ``clip_grad=1`` the three seeds score 70.16 ± 1.38 (71.18 /
-69.00 / 70.30, kept at iterations 1100 / 100 / 150; validation stays between 44 and 73
-instead of collapsing), so the Citeseer presets take both. SFGC on these presets, 3
-seeds x 5 GCN runs, 20 experts: Cora 1.3% 81.19 ± 1.05 (paper 80.1; seeds 81.70 / 80.48
-/ 81.38), 2.6% 81.66 ± 0.76 (81.7; 82.02 / 81.60 / 81.36), 5.2% 81.62 ± 0.72 (81.6;
-81.12 / 81.60 / 82.14); Citeseer 0.9% 69.25 ± 1.81 (71.4; 70.34 / 67.84 / 69.58), 1.8%
-as above, 3.6% 70.75 ± 1.19 (70.6; 69.94 / 70.76 / 71.54). Matching takes 0.09 / 0.18 /
-0.39-0.49 s per iteration on Cora (400- and 500-step unrolls), 0.05 / 0.07 / 0.20 s on
-Citeseer (``clip_grad`` clips 21-24% of the Citeseer 0.9% iterations); the Cora buffer
-(2500-epoch teachers) 942 s and 2.9 GB, the Citeseer one 2.0 GB. GEOM Citeseer 1.8% with
-``expert_init="gcond"`` and ``clip_grad=1``: 70.06 ± 0.94 (seeds 69.78 / 70.34), no
-better than ``clip_grad=1`` alone, so the GEOM presets keep ``nn.Linear``'s.
+SFGC's presets for Cora and Citeseer are its authors' own settings (their repository's
+buffer, coreset and distillation scripts): Citeseer teachers 800 epochs, start
+checkpoints at epochs 0-30 (``window_max=40``), ``expert_epochs`` 500 / 500 / 400,
+``syn_steps`` 200 / 200 / 300, ``lr_feat`` 5e-4 / 1e-3 / 1e-3; Cora teachers 2500 epochs,
+``window_max`` 60 / 40 / 40, ``expert_epochs`` 1500 / 1200 / 2000, ``syn_steps`` 400 / 500 /
+500. The experts start from ``nn.Linear``'s initialisation, whose distribution is the
+authors' (their ``GraphConvolution`` draws uniform ±1/sqrt(weight.T.size(1)) on a weight
+stored [in, out]: ±1/sqrt(fan_in), biases too). 3 seeds x 5 GCN runs, 20 experts: Cora
+1.3% 81.19 ± 1.05 (paper 80.1; seeds 81.70 / 80.48 / 81.38), 2.6% 81.66 ± 0.76 (81.7;
+82.02 / 81.60 / 81.36), 5.2% 81.62 ± 0.72 (81.6; 81.12 / 81.60 / 82.14); Citeseer far
+below the paper: 0.9% 62.33 ± 5.13 (71.4; 60.54 / 69.12 / 57.34, kept at iterations 0 /
+250 / 0), 1.8% 66.68 ± 1.88 (72.4; 67.44 / 68.22 / 64.38, kept at 0 / 50 / 0), 3.6%
+67.87 ± 3.67 (70.6; 64.28 / 69.86 / 69.48, kept at 1600 / 100 / 100). No run produced a
+NaN (largest gradient norms at 1.8%: 26480 / 13 / 92). Validated every 5 iterations,
+Citeseer 1.8% seed 0 falls from 67.0 (the K-Center graph) to 39.0 by iteration 5 while
+the matching loss rises from 0.76 to 0.97; with ``clip_grad=1`` to 53.4 while the loss
+falls (0.76 to 0.64 by iteration 55). What helps there is a wider initialisation of the
+experts, ``expert_init="fan_out"`` (ours, in no authors' code: every weight and bias
+uniform in ±1/sqrt(fan_out), 4x and 6.5x wider on Citeseer; earlier versions of these
+presets took it for the authors'). Its unrolls blow up at lr 1.0 (NaN at iteration 2), and with
+``clip_grad=1`` (``--set expert_init=fan_out --set clip_grad=1``) Citeseer scores 0.9%
+69.25 ± 1.81 (70.34 / 67.84 / 69.58), 1.8% 70.16 ± 1.38 (71.18 / 69.00 / 70.30, kept at
+1100 / 100 / 150; validation stays between 44 and 73 instead of collapsing), 3.6% 70.75
+± 1.19 (69.94 / 70.76 / 71.54). Matching takes 0.09 / 0.18 / 0.39-0.49 s per iteration on
+Cora (400- and 500-step unrolls), 0.05 / 0.07 / 0.20 s on Citeseer (with ``fan_out``;
+``clip_grad`` clips 21-24% of the 0.9% iterations); the Cora buffer (2500-epoch teachers)
+942 s and 2.9 GB, the Citeseer one 2.0 GB. GEOM Citeseer 1.8% with ``fan_out`` and
+``clip_grad=1``: 70.06 ± 0.94 (seeds 69.78 / 70.34), no better than ``clip_grad=1``
+alone.
 
 SFGC's own selection rule, the graph neural feature score (``selection="gntk"``,
 ``eval_every=1``, the initial graph no candidate, as in the authors' code), on the same
-trajectories as the runs above (the per-seed gradient norms are identical), 3 seeds x 5
+trajectories as the runs above (Citeseer: the ``fan_out`` ones) (the per-seed gradient norms are identical), 3 seeds x 5
 GCN runs, 20 experts: Cora 1.3% 81.30 ± 0.73 (seeds 81.76 / 80.88 / 81.26, kept at
 iterations 225 / 362 / 306), 2.6% 81.49 ± 0.68 (81.80 / 81.82 / 80.84; 561 / 2000 /
 474), as good as validation accuracy; Citeseer 0.9% 64.75 ± 6.34 (69.10 / 69.12 / 56.02;
@@ -118,7 +120,7 @@ entropy is as degenerate as Cora's (nonzero for 11 of 120 training nodes; 17 wit
 1.24 (72.93; seeds 70.70 / 68.78 / 68.86), and validation still falls to 37-49 mid-run.
 Nor does the buffer size on Citeseer: 100 experts instead of 20 (the authors keep 200;
 the SFGC buffer is then 10.6 GB in float16, GEOM's 8.5 GB), 3 seeds x 5 GCN runs, on
-the current presets: SFGC 0.9% 69.46 ± 0.76 (20 experts 69.25 ± 1.81), 1.8% 67.72 ±
+the current GEOM presets and SFGC's with ``fan_out`` and ``clip_grad=1``: SFGC 0.9% 69.46 ± 0.76 (20 experts 69.25 ± 1.81), 1.8% 67.72 ±
 2.29 (70.16 ± 1.38; selected validation 73.12 against 72.92); GEOM 0.9% 70.99 ± 1.27
 (70.39 ± 1.22), 1.8% 69.59 ± 1.25 (68.87 ± 2.36). GEOM 0.9% kept iteration 450 or 500
 of its 500 on every seed; run to 1000 iterations (same trajectories up to 500) it
@@ -229,7 +231,7 @@ class SFGCConfig:
     save_every: int = 10
     store_dtype: str = "float16"
     buffer_seed: int = 0  # experts are shared by every condensation seed
-    expert_init: str = "torch"  # experts' initial weights: "torch" (nn.Linear's) or "gcond" (the authors' GCN's)
+    expert_init: str = "torch"  # experts' initial weights: "torch" (nn.Linear's = the authors') or "fan_out" (ours)
     # matching
     expanding: bool = False
     window_start: int = 1  # U_s (epochs)
