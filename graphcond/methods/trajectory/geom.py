@@ -50,81 +50,81 @@ paper 72.4); seed 1 with ``clip_grad=1`` 68.78 ± 0.86 (kept iteration 100, vali
 SFGC's presets for Cora and Citeseer are its authors' own settings (their repository's
 buffer, coreset and distillation scripts): Citeseer teachers 800 epochs, start
 checkpoints at epochs 0-30 (``window_max=40``), ``expert_epochs`` 500 / 500 / 400,
-``syn_steps`` 200 / 200 / 300, ``lr_feat`` 5e-4 / 1e-3 / 1e-3; Cora teachers 2500 epochs,
-``window_max`` 60 / 40 / 40, ``expert_epochs`` 1500 / 1200 / 2000, ``syn_steps`` 400 / 500 /
-500. The experts start from ``nn.Linear``'s initialisation, whose distribution is the
-authors' (their ``GraphConvolution`` draws uniform ±1/sqrt(weight.T.size(1)) on a weight
-stored [in, out]: ±1/sqrt(fan_in), biases too). 3 seeds x 5 GCN runs, 20 experts: Cora
-1.3% 81.19 ± 1.05 (paper 80.1; seeds 81.70 / 80.48 / 81.38), 2.6% 81.66 ± 0.76 (81.7;
-82.02 / 81.60 / 81.36), 5.2% 81.62 ± 0.72 (81.6; 81.12 / 81.60 / 82.14); Citeseer far
-below the paper: 0.9% 62.33 ± 5.13 (71.4; 60.54 / 69.12 / 57.34, kept at iterations 0 /
-250 / 0), 1.8% 66.68 ± 1.88 (72.4; 67.44 / 68.22 / 64.38, kept at 0 / 50 / 0), 3.6%
-67.87 ± 3.67 (70.6; 64.28 / 69.86 / 69.48, kept at 1600 / 100 / 100). No run produced a
-NaN (largest gradient norms at 1.8%: 26480 / 13 / 92). Validated every 5 iterations,
-Citeseer 1.8% seed 0 falls from 67.0 (the K-Center graph) to 39.0 by iteration 5 while
-the matching loss rises from 0.76 to 0.97; with ``clip_grad=1`` to 53.4 while the loss
-falls (0.76 to 0.64 by iteration 55). What helps there is a wider initialisation of the
-experts, ``expert_init="fan_out"`` (ours, in no authors' code: every weight and bias
-uniform in ±1/sqrt(fan_out), 4x and 6.5x wider on Citeseer; earlier versions of these
-presets took it for the authors'). Its unrolls blow up at lr 1.0 (NaN at iteration 2), and with
-``clip_grad=1`` (``--set expert_init=fan_out --set clip_grad=1``) Citeseer scores 0.9%
-69.25 ± 1.81 (70.34 / 67.84 / 69.58), 1.8% 70.16 ± 1.38 (71.18 / 69.00 / 70.30, kept at
-1100 / 100 / 150; validation stays between 44 and 73 instead of collapsing), 3.6% 70.75
-± 1.19 (69.94 / 70.76 / 71.54). Matching takes 0.09 / 0.18 / 0.39-0.49 s per iteration on
-Cora (400- and 500-step unrolls), 0.05 / 0.07 / 0.20 s on Citeseer (with ``fan_out``;
-``clip_grad`` clips 21-24% of the 0.9% iterations); the Cora buffer (2500-epoch teachers)
-942 s and 2.9 GB, the Citeseer one 2.0 GB. GEOM Citeseer 1.8% with ``fan_out`` and
-``clip_grad=1``: 70.06 ± 0.94 (seeds 69.78 / 70.34), no better than ``clip_grad=1``
-alone.
+``syn_steps`` 200 / 200 / 300, ``lr_feat`` 5e-4 / 1e-3 / 1e-3; Cora teachers 2500
+epochs, ``window_max`` 60 / 40 / 40, ``expert_epochs`` 1500 / 1200 / 2000, ``syn_steps``
+400 / 500 / 500. The experts start from ``nn.Linear``'s initialisation, whose
+distribution is the authors' (their ``GraphConvolution`` draws uniform
+±1/sqrt(weight.T.size(1)) on a weight stored [in, out]: ±1/sqrt(fan_in), biases too). 3
+seeds x 5 GCN runs, 20 experts: Cora 1.3% 81.19 ± 1.05 (paper 80.1; seeds 81.70 / 80.48
+/ 81.38), 2.6% 81.66 ± 0.76 (81.7; 82.02 / 81.60 / 81.36), 5.2% 81.62 ± 0.72 (81.6;
+81.12 / 81.60 / 82.14); Citeseer far below the paper: 0.9% 62.33 ± 5.13 (71.4; 60.54 /
+69.12 / 57.34, kept at iterations 0 / 250 / 0), 1.8% 66.68 ± 1.88 (72.4; 67.44 / 68.22 /
+64.38, kept at 0 / 50 / 0), 3.6% 67.87 ± 3.67 (70.6; 64.28 / 69.86 / 69.48, kept at 1600
+/ 100 / 100). No run produced a NaN (largest gradient norms at 1.8%: 26480 / 13 / 92).
+Validated every 5 iterations, Citeseer 1.8% seed 0 falls from 67.0 (the K-Center graph)
+to 39.0 by iteration 5 while the matching loss rises from 0.76 to 0.97; with
+``clip_grad=1`` to 53.4 while the loss falls (0.76 to 0.64 by iteration 55). What helps
+there is a wider initialisation of the experts, ``expert_init="fan_out"`` (ours, in no
+authors' code: every weight and bias uniform in ±1/sqrt(fan_out), 4x and 6.5x wider on
+Citeseer; earlier versions of these presets took it for the authors'). Its unrolls blow
+up at lr 1.0 (NaN at iteration 2), and with ``clip_grad=1`` (``--set expert_init=fan_out
+--set clip_grad=1``) Citeseer scores 0.9% 69.25 ± 1.81 (70.34 / 67.84 / 69.58), 1.8%
+70.16 ± 1.38 (71.18 / 69.00 / 70.30, kept at 1100 / 100 / 150; validation stays between
+44 and 73 instead of collapsing), 3.6% 70.75 ± 1.19 (69.94 / 70.76 / 71.54). Matching
+takes 0.09 / 0.18 / 0.39-0.49 s per iteration on Cora (400- and 500-step unrolls), 0.05
+/ 0.07 / 0.20 s on Citeseer (with ``fan_out``; ``clip_grad`` clips 21-24% of the 0.9%
+iterations); the Cora buffer (2500-epoch teachers) 942 s and 2.9 GB, the Citeseer one
+2.0 GB. GEOM Citeseer 1.8% with ``fan_out`` and ``clip_grad=1``: 70.06 ± 0.94 (seeds
+69.78 / 70.34), no better than ``clip_grad=1`` alone.
 
 SFGC's own selection rule, the graph neural feature score (``selection="gntk"``,
 ``eval_every=1``, the initial graph no candidate, as in the authors' code), on the same
-trajectories as the runs above (Citeseer: the ``fan_out`` ones) (the per-seed gradient norms are identical), 3 seeds x 5
-GCN runs, 20 experts: Cora 1.3% 81.30 ± 0.73 (seeds 81.76 / 80.88 / 81.26, kept at
-iterations 225 / 362 / 306), 2.6% 81.49 ± 0.68 (81.80 / 81.82 / 80.84; 561 / 2000 /
-474), as good as validation accuracy; Citeseer 0.9% 64.75 ± 6.34 (69.10 / 69.12 / 56.02;
-64 / 72 / 1) and 1.8% 55.30 ± 2.22 (54.74 / 53.80 / 57.36; 1 / 1 / 1), far below it.
-GEOM with it: Cora 2.6% 80.49 ± 1.14 (kept at 200 on every seed; by validation 80.38 ±
-1.09), Citeseer 1.8% 68.10 ± 1.90 (kept at 1 on every seed; by validation 68.87 ± 2.36).
-The score follows the condensed features' norm, not their quality: the kernel is
-homogeneous of degree one in each graph's features, so scaling the condensed features by
-t scales the ridge predictions by 1/t, and on Citeseer 1.8% (seed 0) matching grows the
-mean row norm from 0.18 to 0.90 over the 2000 iterations while the prediction norm falls
-from 0.35 to 0.056 and the score rises from 0.067 to 0.080, nearly monotonically. Over
-the 41 graphs validated every 50 iterations its Spearman correlation with the 5-run
-validation accuracy is 0.11 (0.06 for the ridge regression's own validation accuracy,
--0.11 with the prediction scale refitted); ``benchmarks/selection_study.py`` on that run
-keeps iteration 1100 by validation (test 71.18), 100 by the score (67.72). At 0.9% (seed
-0, 2 GCN runs per graph) the score's correlation is 0.28 (the ridge regression's
-validation accuracy 0.73), and validation keeps iteration 200 (test 70.65), the score
-100 (67.55). On Cora 2.6% (seed 0, 2 runs), where matching grows the row norm only from
-0.25 to 0.30, the correlation is -0.58 (a lower score, a better graph) and the picks
-agree: 650 by validation (test 81.95), 550 by the score (81.60). Selection by validation
-accuracy stays the default.
+trajectories as the runs above (on Citeseer the ``fan_out`` ones; the per-seed gradient
+norms are identical), 3 seeds x 5 GCN runs, 20 experts: Cora 1.3% 81.30 ± 0.73 (seeds
+81.76 / 80.88 / 81.26, kept at iterations 225 / 362 / 306), 2.6% 81.49 ± 0.68 (81.80 /
+81.82 / 80.84; 561 / 2000 / 474), as good as validation accuracy; Citeseer 0.9% 64.75 ±
+6.34 (69.10 / 69.12 / 56.02; 64 / 72 / 1) and 1.8% 55.30 ± 2.22 (54.74 / 53.80 / 57.36;
+1 / 1 / 1), far below it. GEOM with it: Cora 2.6% 80.49 ± 1.14 (kept at 200 on every
+seed; by validation 80.38 ± 1.09), Citeseer 1.8% 68.10 ± 1.90 (kept at 1 on every seed;
+by validation 68.87 ± 2.36). The score follows the condensed features' norm, not their
+quality: the kernel is homogeneous of degree one in each graph's features, so scaling
+the condensed features by t scales the ridge predictions by 1/t, and on Citeseer 1.8%
+(seed 0) matching grows the mean row norm from 0.18 to 0.90 over the 2000 iterations
+while the prediction norm falls from 0.35 to 0.056 and the score rises from 0.067 to
+0.080, nearly monotonically. Over the 41 graphs validated every 50 iterations its
+Spearman correlation with the 5-run validation accuracy is 0.11 (0.06 for the ridge
+regression's own validation accuracy, -0.11 with the prediction scale refitted);
+``benchmarks/selection_study.py`` on that run keeps iteration 1100 by validation (test
+71.18), 100 by the score (67.72). At 0.9% (seed 0, 2 GCN runs per graph) the score's
+correlation is 0.28 (the ridge regression's validation accuracy 0.73), and validation
+keeps iteration 200 (test 70.65), the score 100 (67.55). On Cora 2.6% (seed 0, 2 runs),
+where matching grows the row norm only from 0.25 to 0.30, the correlation is -0.58 (a
+lower score, a better graph) and the picks agree: 650 by validation (test 81.95), 550 by
+the score (81.60). Selection by validation accuracy stays the default.
 
 Citeseer on the current presets (the authors' window growth, KEE teacher and K-Center
 embedding; 20 experts, 3 seeds x 5 GCN runs, kept by validation; selected validation in
 brackets): 0.9% 70.39 ± 1.22 (72.47), 1.8% 68.87 ± 2.36 (72.93), 3.6% 71.27 ± 0.51
 (75.53). At 1.8% the window reaches U_max = 80 epochs by iteration 70, and validation
 then swings and sinks on every seed (lowest 41 / 41 / 36; seed 2 falls from 69 to 47 at
-iteration 150 and never gets back above 70).
-Reaching U_max at half the iterations (``window_growth=None``) gives 71.10 ± 0.83
-(74.80), ``clip_grad=1`` (about 3x the median norm) 70.30 ± 1.13 (74.33), both 71.10 ±
-0.83 (74.67). At 0.9%: ``clip_grad=1`` 70.99 ± 0.45 (74.13), ``window_growth=None``
-70.49 ± 0.83 (73.80); at 3.6% ``clip_grad=1`` 70.95 ± 0.46 (75.07). Validation prefers
-the slower window at 1.8% and clipping at 0.9%, by 1.9 and 1.7 points; neither closes
-the 2 to 3 point gap to the paper, and the presets keep the authors' settings.
-Nor does the authors' label-reading difficulty, although Citeseer's training-label
-entropy is as degenerate as Cora's (nonzero for 11 of 120 training nodes; 17 with
-``"predicted"``, 57 with ``"all"``): at 1.8% ``difficulty_labels="all"`` gives 69.45 ±
-1.24 (72.93; seeds 70.70 / 68.78 / 68.86), and validation still falls to 37-49 mid-run.
-Nor does the buffer size on Citeseer: 100 experts instead of 20 (the authors keep 200;
-the SFGC buffer is then 10.6 GB in float16, GEOM's 8.5 GB), 3 seeds x 5 GCN runs, on
-the current GEOM presets and SFGC's with ``fan_out`` and ``clip_grad=1``: SFGC 0.9% 69.46 ± 0.76 (20 experts 69.25 ± 1.81), 1.8% 67.72 ±
-2.29 (70.16 ± 1.38; selected validation 73.12 against 72.92); GEOM 0.9% 70.99 ± 1.27
-(70.39 ± 1.22), 1.8% 69.59 ± 1.25 (68.87 ± 2.36). GEOM 0.9% kept iteration 450 or 500
-of its 500 on every seed; run to 1000 iterations (same trajectories up to 500) it
-scores 70.81 ± 1.26, keeping 1000 / 750 / 600.
+iteration 150 and never gets back above 70). Reaching U_max at half the iterations
+(``window_growth=None``) gives 71.10 ± 0.83 (74.80), ``clip_grad=1`` (about 3x the
+median norm) 70.30 ± 1.13 (74.33), both 71.10 ± 0.83 (74.67). At 0.9%: ``clip_grad=1``
+70.99 ± 0.45 (74.13), ``window_growth=None`` 70.49 ± 0.83 (73.80); at 3.6%
+``clip_grad=1`` 70.95 ± 0.46 (75.07). Validation prefers the slower window at 1.8% and
+clipping at 0.9%, by 1.9 and 1.7 points; neither closes the 2 to 3 point gap to the
+paper, and the presets keep the authors' settings. Nor does the authors' label-reading
+difficulty, although Citeseer's training-label entropy is as degenerate as Cora's
+(nonzero for 11 of 120 training nodes; 17 with ``"predicted"``, 57 with ``"all"``): at
+1.8% ``difficulty_labels="all"`` gives 69.45 ± 1.24 (72.93; seeds 70.70 / 68.78 /
+68.86), and validation still falls to 37-49 mid-run. Nor does the buffer size on
+Citeseer: 100 experts instead of 20 (the authors keep 200; the SFGC buffer is then 10.6
+GB in float16, GEOM's 8.5 GB), 3 seeds x 5 GCN runs, on the current GEOM presets and
+SFGC's with ``fan_out`` and ``clip_grad=1``: SFGC 0.9% 69.46 ± 0.76 (20 experts 69.25 ±
+1.81), 1.8% 67.72 ± 2.29 (70.16 ± 1.38; selected validation 73.12 against 72.92); GEOM
+0.9% 70.99 ± 1.27 (70.39 ± 1.22), 1.8% 69.59 ± 1.25 (68.87 ± 2.36). GEOM 0.9% kept
+iteration 450 or 500 of its 500 on every seed; run to 1000 iterations (same trajectories
+up to 500) it scores 70.81 ± 1.26, keeping 1000 / 750 / 600.
 
 Measured on 2 CPU cores, one thread, the authors' presets, 20 experts, 3 seeds x 5 GCN
 runs (``benchmarks/trajectory.py``): GEOM Cora 1.3% 80.46 ± 0.90 (paper 82.5), 2.6%
