@@ -12,8 +12,9 @@ labels are read (see :data:`DIFFICULTY_LABELS`):
   test nodes included (a label leak), for comparison.
 
 The node itself counts once. The authors' code counts it twice (``add_self_loops`` on
-an adjacency that already has them), which changes the order but not which nodes form
-the first λ share (Cora λ 0.75: 105 nodes, Citeseer λ 0.8: 96), except with ``"all"`` on
+an adjacency that already has them). On these splits that reorders the training nodes
+(except Citeseer with ``"train"``, whose order is unchanged) but keeps the set of the
+first λ share (Cora λ 0.75: 105 nodes, Citeseer λ 0.8: 96), except with ``"all"`` on
 Citeseer, where 6 of the 96 differ.
 
 On Planetoid splits training nodes rarely neighbour each other: with training labels
