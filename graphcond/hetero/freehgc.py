@@ -54,6 +54,29 @@ means: on ACM every kept paper then aggregates nearly every term hyper-node).
 smallest sets (the paper's Eq. 16; off by default as in the authors' ACM code: at
 r = 2.4% ACM's subjects collapse to one hyper-node, and it cost ~3 points micro-F1).
 
+Where the gap to the paper lies (``benchmarks/freehgc.py --label-reference``: SeHGNN
+trained on the WHOLE graph with only the selected target nodes labelled, so nothing is
+condensed but the labels; seeds 0-2, default settings, micro-F1, test / validation):
+
+==========================  ===========  ===========  ===========  ===========  ===========
+graph                       ACM 1.2%     ACM 2.4%     DBLP 1.2%    DBLP 2.4%    IMDB 4.8%
+==========================  ===========  ===========  ===========  ===========  ===========
+FreeHGC, condensed          85.8 / 84.4  89.4 / 86.6  83.1 / 86.7  89.6 / 92.7  61.2 / 64.0
+whole, FreeHGC's labels     87.8 / 89.7  90.2 / 91.3  89.7 / 92.7  92.3 / 94.4  61.9 / 64.8
+whole, random labels        89.5 / 88.0  91.1 / 91.3  90.5 / 94.1  92.3 / 95.2  62.4 / 64.8
+paper (FreeHGC, condensed)  90.0         91.3         91.4         93.2         64.1
+==========================  ===========  ===========  ===========  ===========  ===========
+
+(IMDB: the paper's 92.70% of its whole graph's 69.17; ours, with all labels, scores
+68.2, so 92% is 62.8.) With this evaluator the whole graph trained on FreeHGC's labels
+is already 2.2 / 1.1 / 1.7 / 0.9 points under the paper's CONDENSED numbers (IMDB 90.7%
+of the whole graph), and the condensed graph scores below it on every cell, so better
+condensing of the other types alone is not expected to close ACM 1.2% or IMDB. The
+selected labels are no better than random ones of the same class counts on test (random
+"whole" rows are Random-HG's targets), and validation prefers them only at ACM 1.2%
+(ties at ACM 2.4% and IMDB). What FreeHGC adds is a condensed graph that keeps them
+usable: Random-HG's (random other types) scores 58.3 / 78.4 / 61.3 / 68.1 / 57.9.
+
 Ablations (``Config``): ``target_score`` "both" | "rf" (receptive field only) |
 "jaccard" (diversity only); ``other_types`` "freehgc" | "ppr" (PPR for every type,
 induced edges) | "herding" (herding for father and leaf types).

@@ -37,8 +37,9 @@ On Citeseer 0.9% (same protocol) it does not help: ``"train"`` 70.39 ± 1.22 (va
 72.47), ``"predicted"`` 70.71 ± 0.48 (71.87); there only 17 training nodes get a nonzero
 score from predicted labels, and the preset's curriculum covers 250 of 1000 teacher epochs.
 On Cora 1.3% (the current preset; std over all 15 runs) ``"predicted"`` gives 80.71 ± 0.91
-(seeds 81.28 / 80.20 / 80.66, validation 81.46; paper 82.5); seed 0 with ``"train"``
-80.62 ± 0.53 (validation 78.80) against 81.28 ± 0.39 (81.40).
+(seeds 81.28 / 80.20 / 80.66, validation 81.46; paper 82.5), ``"train"`` 80.16 ± 0.64
+(seeds 80.62 / 80.14 / 79.72, validation 79.26): paired by seed, predicted labels gain
+0.66 / 0.06 / 0.94 (mean 0.55), inside one seed's spread.
 
 Pacing gives the share of (easiest-first) training nodes used at epoch ``t``:
 

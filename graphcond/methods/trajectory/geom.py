@@ -140,7 +140,10 @@ not expert 0) gives Cora 2.6% 80.15 ± 1.77, and their K-Center embedding as wel
 (``init_embedding="coreset_gcn"``, the preset since) 80.38 ± 1.09 (3 seeds each; the
 iteration-0 graph scores 73.4 with the expert embedding, 70.6 / 74.9 / 73.5 with
 theirs). A Cora expert (3000 epochs) trains in about 32 s; a matching iteration
-(2500-step unroll and its adjoint) takes 0.41 s (35 nodes) to 0.62 s (70 nodes).
+(2500-step unroll and its adjoint) takes 0.41 s (35 nodes) to 0.62 s (70 nodes). On
+the current preset Cora 1.3% scores 80.16 ± 0.64 (std over the 15 runs; seeds 80.62 /
+80.14 / 79.72, kept at iterations 200 / 100 / 250 of 2000; 21-22 min per seed), 2.3
+below the paper.
 
 The authors evaluate with per-dataset settings (``scripts/config/config_test.json``;
 Cora 2.6%: lr 0.001, weight decay 0.001, dropout 0, 600 epochs) where the workbench
