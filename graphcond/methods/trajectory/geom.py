@@ -31,6 +31,10 @@ after an interrupt the same call resumes from the last save and returns what the
 uninterrupted run would have (``info["resumed_from"]`` says from where; ``resume=False``
 starts over).
 
+Unless a sentence says float32, the accuracies below were measured with float16
+checkpoints, the buffer's default until float32 (the authors' storage) replaced it;
+:mod:`.buffer` compares the two.
+
 Unrolls at the authors' student learning rates can be chaotic (gradient descent past its
 stability edge): on Citeseer (lr 1.0, 200 steps, 60 nodes) the matching gradient from
 start checkpoints at teacher epoch 40 or later has norm 1e3 to 1e10, against 0.4 to 2
@@ -60,22 +64,24 @@ seeds x 5 GCN runs, 20 experts: Cora 1.3% 81.19 ± 1.05 (paper 80.1; seeds 81.70
 81.12 / 81.60 / 82.14); Citeseer far below the paper: 0.9% 62.33 ± 5.13 (71.4; 60.54 /
 69.12 / 57.34, kept at iterations 0 / 250 / 0), 1.8% 66.68 ± 1.88 (72.4; 67.44 / 68.22 /
 64.38, kept at 0 / 50 / 0), 3.6% 67.87 ± 3.67 (70.6; 64.28 / 69.86 / 69.48, kept at 1600
-/ 100 / 100). No run produced a NaN (largest gradient norms at 1.8%: 26480 / 13 / 92).
-Validated every 5 iterations, Citeseer 1.8% seed 0 falls from 67.0 (the K-Center graph)
-to 39.0 by iteration 5 while the matching loss rises from 0.76 to 0.97; with
-``clip_grad=1`` to 53.4 while the loss falls (0.76 to 0.64 by iteration 55). What helps
-there is a wider initialisation of the experts, ``expert_init="fan_out"`` (ours, in no
-authors' code: every weight and bias uniform in ±1/sqrt(fan_out), 4x and 6.5x wider on
-Citeseer; earlier versions of these presets took it for the authors'). Its unrolls blow
-up at lr 1.0 (NaN at iteration 2), and with ``clip_grad=1`` (``--set expert_init=fan_out
---set clip_grad=1``) Citeseer scores 0.9% 69.25 ± 1.81 (70.34 / 67.84 / 69.58), 1.8%
-70.16 ± 1.38 (71.18 / 69.00 / 70.30, kept at 1100 / 100 / 150; validation stays between
-44 and 73 instead of collapsing), 3.6% 70.75 ± 1.19 (69.94 / 70.76 / 71.54). Matching
-takes 0.09 / 0.18 / 0.39-0.49 s per iteration on Cora (400- and 500-step unrolls), 0.05
-/ 0.07 / 0.20 s on Citeseer (with ``fan_out``; ``clip_grad`` clips 21-24% of the 0.9%
-iterations); the Cora buffer (2500-epoch teachers) 942 s and 2.9 GB, the Citeseer one
-2.0 GB. GEOM Citeseer 1.8% with ``fan_out`` and ``clip_grad=1``: 70.06 ± 0.94 (seeds
-69.78 / 70.34), no better than ``clip_grad=1`` alone.
+/ 100 / 100); with float32 checkpoints (the default now) 0.9% 66.75 ± 4.49 and 1.8%
+68.73 ± 1.14 (:mod:`.buffer`). No run produced a NaN (largest gradient norms at 1.8%:
+26480 / 13 / 92). Validated every 5 iterations, Citeseer 1.8% seed 0 falls from 67.0
+(the K-Center graph) to 39.0 by iteration 5 while the matching loss rises from 0.76 to
+0.97; with ``clip_grad=1`` to 53.4 while the loss falls (0.76 to 0.64 by iteration 55).
+What helps there is a wider initialisation of the experts, ``expert_init="fan_out"``
+(ours, in no authors' code: every weight and bias uniform in ±1/sqrt(fan_out), 4x and
+6.5x wider on Citeseer; earlier versions of these presets took it for the authors'). Its
+unrolls blow up at lr 1.0 (NaN at iteration 2), and with ``clip_grad=1`` (``--set
+expert_init=fan_out --set clip_grad=1``) Citeseer scores 0.9% 69.25 ± 1.81 (70.34 /
+67.84 / 69.58), 1.8% 70.16 ± 1.38 (71.18 / 69.00 / 70.30, kept at 1100 / 100 / 150;
+validation stays between 44 and 73 instead of collapsing), 3.6% 70.75 ± 1.19 (69.94 /
+70.76 / 71.54). Matching takes 0.09 / 0.18 / 0.39-0.49 s per iteration on Cora (400- and
+500-step unrolls), 0.05 / 0.07 / 0.20 s on Citeseer (with ``fan_out``; ``clip_grad``
+clips 21-24% of the 0.9% iterations); the Cora buffer (2500-epoch teachers) 942 s and
+2.9 GB, the Citeseer one 2.0 GB. GEOM Citeseer 1.8% with ``fan_out`` and
+``clip_grad=1``: 70.06 ± 0.94 (seeds 69.78 / 70.34), no better than ``clip_grad=1``
+alone.
 
 SFGC's own selection rule, the graph neural feature score (``selection="gntk"``,
 ``eval_every=1``, the initial graph no candidate, as in the authors' code), on the same
@@ -153,7 +159,7 @@ the graphs the Cora 2.6% preset kept for seeds 0-2 (20 experts, validated every 
 iterations) 77.66 against 79.97 (mean of seed means, 5 runs each), so the evaluation
 settings do not explain the gap to the paper. Neither does the buffer size (3 seeds,
 same preset: 20 experts 80.38 ± 1.09, 40 80.27 ± 1.17, 100 80.51 ± 1.26; a 100-expert
-Cora buffer is 11.4 GB of float32 checkpoints), nor 400 iterations (validation falls
+Cora buffer is 11.4 GB of float16 checkpoints), nor 400 iterations (validation falls
 after 200 on every seed; the last graph scores 79.47 against 80.49 at 200), nor
 ``eval_runs=5`` (80.71 ± 1.13). Nor the soft-label optimiser: the authors step the labels
 with SGD (momentum 0.9), we with Adam (``label_optimizer``); at Cora 2.6%'s lr_y 5e-5
@@ -232,7 +238,7 @@ class SFGCConfig:
     T: int = 250
     difficulty_labels: str = "train"  # "predicted": a GCN's labels off the training set; "all": authors' (reads val/test labels)
     save_every: int = 10
-    store_dtype: str = "float16"
+    store_dtype: str = "float32"  # the authors'; "float16" halves the disk (see .buffer)
     buffer_seed: int = 0  # experts are shared by every condensation seed
     expert_init: str = "torch"  # experts' initial weights: "torch" (nn.Linear's = the authors') or "fan_out" (ours)
     # matching
