@@ -499,3 +499,9 @@ def test_gntk_selection_keeps_the_lowest_feature_score_and_leaves_the_matching_a
     assert by_gcn.meta["info"]["losses"] == info["losses"]  # the rule only chooses among the same graphs
     with pytest.raises(ValueError, match="selection"):
         condense(data, "sfgc", rate=0.5, seed=0, progress=False, device="cpu", **{**TOY, "selection": "test"})
+
+
+def test_store_dtype_is_float32_by_default_and_a_typo_is_refused():
+    assert ExpertSpec().store_dtype == "float32"  # the authors' storage
+    with pytest.raises(ValueError, match="store_dtype"):
+        ExpertSpec(store_dtype="fp16")

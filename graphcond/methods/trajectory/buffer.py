@@ -86,6 +86,8 @@ class ExpertSpec:
         check_difficulty_labels(self.difficulty_labels)
         if self.expert_init not in ("torch", "fan_out"):
             raise ValueError(f"expert_init must be 'torch' or 'fan_out', not {self.expert_init!r}")
+        if self.store_dtype not in ("float32", "float16"):
+            raise ValueError(f"store_dtype must be 'float32' or 'float16', not {self.store_dtype!r}")
 
     @property
     def num_checkpoints(self) -> int:
