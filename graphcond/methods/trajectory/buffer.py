@@ -11,17 +11,11 @@ labels of GEOM's knowledge embedding extractor) are kept in float32 beside them.
 
 Checkpoints are stored in ``store_dtype``: ``"float32"`` by default, as the authors
 store them; ``"float16"`` (an option, and the default before) halves the disk (20
-experts: SFGC's Citeseer buffer 4.2 GB against 2.1; GEOM's Cora 1.3% one 4.75 GB, where
-float16 kept a longer range in 2.54). Its rounding moves a matched segment
-``theta_target - theta_start`` by at most 0.07% (Cora) to 0.11% (Citeseer) of its
-length, yet the authors' SFGC Citeseer runs are unstable enough for it to change their
-course. 3 seeds x 5 GCN runs, 20 experts, float32 against float16: 0.9% 66.75 ± 4.49
-(60.54 / 69.78 / 69.94) against 62.33 ± 5.13 (60.54 / 69.12 / 57.34), 1.8% 68.73 ± 1.14
-(67.44 / 69.76 / 69.00) against 66.68 ± 1.88 (67.44 / 68.22 / 64.38), 3.6% seed 0 68.54
-± 0.65 against 64.28 ± 4.43; no seed lower in float32. At 0.9 and 1.8%, seed 0 keeps the
-iteration-0 (K-Center) graph either way, and seed 2, which did so in float16, recovers
-in float32 (kept iterations 1050 and 350). GEOM Cora 1.3% (seed 0) does not move: 80.66
-± 0.85 against 80.62 ± 0.53, both kept at iteration 200.
+experts: SFGC's Citeseer buffer 4.2 GB against 2.1). Its rounding moves a matched
+segment ``theta_target - theta_start`` by at most 0.07% (Cora) to 0.11% (Citeseer) of
+its length, yet it changes the course of the unstable SFGC Citeseer runs (float32 scores
+1.3 to 4.4 points higher there; GEOM Cora does not move). Both formats, seed by seed:
+``benchmarks/reports/trajectory.md``.
 
 Checkpoints are stacked copies (``torch.stack`` of cloned vectors), never views of the
 live model's parameters (GraphSlim's CPU bug stored one aliased tensor 20 times).
