@@ -17,65 +17,40 @@ summed over paths, and the top ``budget.per_class[c]`` nodes per class are kept:
   others 0, i.e. a Borda count of the per-path greedy rankings. An OPTION deviating from
   the authors' code, which sums raw scores (``"picked"``): there the first pick of every
   path scores ``10 * |N(v)|`` (gain over RF + 0.1 with RF = 0) and later picks < 1, so
-  the sum is dominated by the highest-degree node of each path. On ACM at rate 0.1
-  (2.4%; SeHGNN on 2-hop meta-paths, 500 epochs, patience 50, 5 seeds each) "rank" gave 87.8 micro-F1
-  against 87.2 for "picked" and 89.0 for Random-HG with FreeHGC's other types
-  (``others="freehgc"``; with ``paper_links="hgb"``, 8 seeds: 85.4 / 83.8 / 84.7): on our
-  evaluator neither beats random targets given the same other types (the authors'
-  Random-HG, random other types, is far below: see :mod:`.coresets`).
+  the sum is dominated by the highest-degree node of each path. On ACM neither
+  beats random targets given the same other types (``benchmarks/reports/freehgc.md``).
 * ``"marginal"``: like ``"picked"`` but rows not picked take their final marginal score.
 
 Multi-label rows: one class per distinct label vector (``budget.class_ids``).
 
 Other types: roles from the schema (a non-target type linked to the target and to
-another non-target type is a *father*, every other one a *leaf*), or ``leaf_types``
-(the presets give the authors' lists). Fathers keep their top ``int(r * N)`` nodes (10%
-of the type if that is 0) by personalised PageRank from the selected targets (teleport
-0.05) on each meta-path's target/father bipartite graph, summed over paths: exact
-linear solve up to ``closed_form_max`` nodes and 300k bipartite edges, forward push
-above (residual threshold ``push_eps`` x degree). ``father_cover`` (an OPTION, in neither
-the paper nor the authors' code; off by default) first keeps each selected target's
+another non-target type is a *father*, every other one a *leaf*), or ``leaf_types`` (the
+presets give the authors' lists). Fathers keep their top ``int(r * N)`` nodes (10% of
+the type if that is 0) by personalised PageRank from the selected targets (teleport
+0.05) on each meta-path's target/father bipartite graph, summed over paths: exact linear
+solve up to ``closed_form_max`` nodes and 300k bipartite edges, forward push above
+(residual threshold ``push_eps`` x degree). ``father_cover`` (an OPTION, in neither the
+paper nor the authors' code; off by default) first keeps each selected target's
 best-scored father neighbour, then fills the budget by PPR: the plain top-k leaves
 prolific picked authors with no kept paper (DBLP rate 0.05, seed 0: 18 of 48), so their
-author-paper meta-path channels are zero in training but not at test. DBLP, SeHGNN,
-5 seeds, 1.2 / 2.4 / 4.8 / 9.6%: validation micro-F1 89.6 / 93.9 / 94.6 / 96.0 with it
-against 86.3 / 93.0 / 94.2 / 96.2 without; test 87.0 / 89.6 / 91.2 / 92.8 against
-82.8 / 89.3 / 91.0 / 92.8. Of the HGB presets only DBLP has a father type. Leaves become
-hyper-nodes, one per distinct neighbour set of a kept node (target or father), feature
-= mean of the set's features (one-hot rows for featureless types). Edges, per
-``related_edges``: ``"reverse"`` (default) links each kept node to its own hyper-node
-(kept node <- hyper-node: the node's 1-hop mean aggregation is exact) and gives every
-hyper-node "reverse" edges from all kept nodes sharing a leaf neighbour with its set
-(kept node -> hyper-node: the paper's Eq. 15, so 2-hop paths such as paper-author-paper
-still reach other kept papers); ``False``: own hyper-node only, both directions (the
-authors' final code); ``True``: related edges in both directions (distorts the 1-hop
-means: on ACM every kept paper then aggregates nearly every term hyper-node).
-``leaf_budget`` additionally caps hyper-nodes at the type budget by merging the
-smallest sets (the paper's Eq. 16; off by default as in the authors' ACM code: at
+author-paper meta-path channels are zero in training but not at test. It helps on DBLP
+at the low ratios (``benchmarks/reports/freehgc.md``). Of the HGB presets only DBLP has
+a father type. Leaves become hyper-nodes, one per distinct neighbour set of a kept node
+(target or father), feature = mean of the set's features (one-hot rows for featureless
+types). Edges, per ``related_edges``: ``"reverse"`` (default) links each kept node to
+its own hyper-node (kept node <- hyper-node: the node's 1-hop mean aggregation is exact)
+and gives every hyper-node "reverse" edges from all kept nodes sharing a leaf neighbour
+with its set (kept node -> hyper-node: the paper's Eq. 15, so 2-hop paths such as
+paper-author-paper still reach other kept papers); ``False``: own hyper-node only, both
+directions (the authors' final code); ``True``: related edges in both directions
+(distorts the 1-hop means: on ACM every kept paper then aggregates nearly every term
+hyper-node). ``leaf_budget`` additionally caps hyper-nodes at the type budget by merging
+the smallest sets (the paper's Eq. 16; off by default as in the authors' ACM code: at
 r = 2.4% ACM's subjects collapse to one hyper-node, and it cost ~3 points micro-F1).
 
-Where the gap to the paper lies (``benchmarks/freehgc.py --label-reference``: SeHGNN
-trained on the WHOLE graph with only the selected target nodes labelled, so nothing is
-condensed but the labels; seeds 0-2, default settings, micro-F1, test / validation):
-
-==========================  ===========  ===========  ===========  ===========  ===========
-graph                       ACM 1.2%     ACM 2.4%     DBLP 1.2%    DBLP 2.4%    IMDB 4.8%
-==========================  ===========  ===========  ===========  ===========  ===========
-FreeHGC, condensed          85.8 / 84.4  89.4 / 86.6  83.1 / 86.7  89.6 / 92.7  61.2 / 64.0
-whole, FreeHGC's labels     87.8 / 89.7  90.2 / 91.3  89.7 / 92.7  92.3 / 94.4  61.9 / 64.8
-whole, random labels        89.5 / 88.0  91.1 / 91.3  90.5 / 94.1  92.3 / 95.2  62.4 / 64.8
-paper (FreeHGC, condensed)  90.0         91.3         91.4         93.2         64.1
-==========================  ===========  ===========  ===========  ===========  ===========
-
-(IMDB: the paper's 92.70% of its whole graph's 69.17; ours, with all labels, scores
-68.2, so 92% is 62.8.) With this evaluator the whole graph trained on FreeHGC's labels
-is already 2.2 / 1.1 / 1.7 / 0.9 points under the paper's CONDENSED numbers (IMDB 90.7%
-of the whole graph), and the condensed graph scores below it on every cell, so better
-condensing of the other types alone is not expected to close ACM 1.2% or IMDB. The
-selected labels are no better than random ones of the same class counts on test (random
-"whole" rows are Random-HG's targets), and validation prefers them only at ACM 1.2%
-(ties at ACM 2.4% and IMDB). What FreeHGC adds is a condensed graph that keeps them
-usable: Random-HG's (random other types) scores 58.3 / 78.4 / 61.3 / 68.1 / 57.9.
+Where FreeHGC's gap to the paper lies (the whole graph trained on the selected labels
+alone, ``benchmarks/freehgc.py --label-reference``) and what the options scored:
+``benchmarks/reports/freehgc.md``.
 
 Ablations (``Config``): ``target_score`` "both" | "rf" (receptive field only) |
 "jaccard" (diversity only); ``other_types`` "freehgc" | "ppr" (PPR for every type,

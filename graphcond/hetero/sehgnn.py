@@ -17,45 +17,34 @@ space (FreeHGC hyper-nodes: means of one-hot rows) or ``source_nodes``.
 
 Settings: ``TrainConfig.hidden/lr/dropout/epochs`` where given; fields left at the
 generic ``TrainConfig`` defaults take SeHGNN's (hidden 128, DBLP 512: see
-:data:`DATASET_DEFAULTS`; lr 0.001, dropout 0.5, 500 epochs, weight decay 0) — so an explicit ``epochs=600`` reads as "default". The
-meta-path length is :data:`SETTINGS` ``["hops"]`` (``None``: the FreeHGC authors'
-evaluation, :data:`~.metapaths.HOPS`, ACM 3 / others 2; ``"sehgnn"``: SeHGNN's own, ACM
-4 / IMDB 4 / DBLP 2, far heavier; or an int). The hop count matters most with few
-labels: FreeHGC on ACM, 5 seeds, micro-F1 at 1.2 / 2.4%: 2 hops 78.0 / 87.2, 3 hops
-84.3 / 88.7; whole graph 94.0 / 93.8. SeHGNN's own longer paths do not help further
-(seeds 0-2, FreeHGC selecting on its default hops): ACM with 4 hops 85.8 / 89.8 against
-85.8 / 89.4 with 3 (validation 82.3 / 87.1 against 84.4 / 86.6; whole graph 93.9 against
-94.0), IMDB 4.8% with 4 hops 61.06 against 61.19 with 2 (88.7% and 89.7% of the whole
-graph's 68.83 and 68.23); 4-hop ACM features take 2.5-3x the evaluation time.
-``SETTINGS["patience"]`` is 50.
-``SETTINGS["select"]`` picks the epoch by validation micro-F1 (``"f1"``, default) or
-validation loss (``"loss"``, the SeHGNN and FreeHGC authors' code);
-``SETTINGS["input_dropout"]`` (default 0; SeHGNN's ``input_drop``, 0.1 in the FreeHGC
-authors' code) drops input features before the per-path projection. Neither helped
-here (measured with 2 hops everywhere; micro-F1, 5 seeds, FreeHGC on ACM at 1.2 / 2.4%:
-defaults 78.0 / 87.2, ``loss`` 76.0 / 86.0, input dropout 0.1 78.6 / 86.2; whole DBLP,
-3 seeds: 93.7, 93.5, 93.8).
-``SETTINGS["head"]``: ``None`` (default: the dataset's head, :func:`resolve_head`),
-``"mlp"`` or ``"batchnorm"``. ``"mlp"`` is the FreeHGC authors' evaluation head and the
-default for ACM, IMDB and the rest; ``"batchnorm"`` is the head of SeHGNN's HGB code
-(``hgb/model.py`` without ``--bns``): bias-free linear layers each followed by a
-``BatchNorm1d(affine=False, track_running_stats=False)``, which normalises with the
-statistics of the batch it is given in evaluation too, so the validation and test
-logits are standardised over the validation / test nodes (transductive). DBLP takes it
-(with SeHGNN's DBLP width 512), chosen on VALIDATION micro-F1, 5 seeds, batchnorm vs
-mlp: whole graph 96.87 vs 96.79 (a tie within one validation node), FreeHGC at 1.2 /
-2.4 / 4.8% 86.3 / 93.0 / 94.2 vs 83.8 / 91.2 / 94.5; Random-HG's validation leans the
-other way (68.1 / 71.4 / 77.8 vs 68.4 / 73.2 / 79.2). Test micro-F1 of the same runs:
-whole 94.60 ± 0.16 vs 93.77 ± 0.49; FreeHGC 82.8 / 89.3 / 91.0 vs 80.2 / 87.7 / 90.9.
-On ACM and IMDB validation prefers mlp (whole graph 94.48 vs 93.70, 70.08 vs 68.77).
-The other DBLP numbers in this docstring were measured before, with the mlp head.
-``SETTINGS["label_hops"]``: SeHGNN's label propagation (:func:`label_features`, one extra
-channel per target-to-target meta-path of up to that many relations, after the feature
-channels); 0 (default, the FreeHGC authors' evaluation), ``"sehgnn"`` (its HGB scripts:
-DBLP 4, ACM 3, IMDB 4) or an int. It did not help here: whole DBLP, seeds 0-2, test
-micro-F1 93.73 / 93.06 / 92.32 with 4 label hops against 93.66 / 93.24 / 94.30 without
-(the label channels are fitted within 5-30 epochs and validation micro-F1 drops from
-96.7-97.1 to 95.9-96.7).
+:data:`DATASET_DEFAULTS`; lr 0.001, dropout 0.5, 500 epochs, weight decay 0), so an
+explicit ``epochs=600`` reads as "default". Module-level :data:`SETTINGS`:
+
+- ``"hops"``, the meta-path length: ``None`` (the FreeHGC authors' evaluation,
+  :data:`~.metapaths.HOPS`, ACM 3 / others 2), ``"sehgnn"`` (SeHGNN's own, ACM 4 /
+  IMDB 4 / DBLP 2, far heavier) or an int. It matters most with few labels: 3 hops beat
+  2 on ACM; SeHGNN's longer paths add nothing here and take 2.5-3x the time.
+- ``"patience"``: 50.
+- ``"select"``: the epoch by validation micro-F1 (``"f1"``, default) or validation loss
+  (``"loss"``, the SeHGNN and FreeHGC authors' code).
+- ``"input_dropout"`` (default 0; SeHGNN's ``input_drop``, 0.1 in the FreeHGC authors'
+  code): drops input features before the per-path projection. Neither it nor
+  ``"loss"`` helped here.
+- ``"head"``: ``None`` (default: the dataset's head, :func:`resolve_head`), ``"mlp"`` or
+  ``"batchnorm"``. ``"mlp"`` is the FreeHGC authors' evaluation head and the default
+  for ACM, IMDB and the rest; ``"batchnorm"`` is the head of SeHGNN's HGB code
+  (``hgb/model.py`` without ``--bns``): bias-free linear layers each followed by a
+  ``BatchNorm1d(affine=False, track_running_stats=False)``, which normalises with the
+  statistics of the batch it is given in evaluation too, so the validation and test
+  logits are standardised over the validation / test nodes (transductive). DBLP takes
+  it (with SeHGNN's DBLP width 512), chosen on VALIDATION micro-F1; on ACM and IMDB
+  validation prefers mlp.
+- ``"label_hops"``: SeHGNN's label propagation (:func:`label_features`, one extra
+  channel per target-to-target meta-path of up to that many relations, after the
+  feature channels); 0 (default, the FreeHGC authors' evaluation), ``"sehgnn"`` (its
+  HGB scripts: DBLP 4, ACM 3, IMDB 4) or an int. It did not help here.
+
+What each setting scored: ``benchmarks/reports/freehgc.md``.
 
 Example:
     >>> from graphcond import condense, evaluate, load_dataset
@@ -85,7 +74,7 @@ SEHGNN_LABEL_HOPS = {"dblp": 4, "acm": 3, "imdb": 4, "freebase": 3}
 DEFAULTS = {"hidden": 128, "lr": 0.001, "dropout": 0.5, "epochs": 500, "weight_decay": 0.0, "head": "mlp"}
 # SeHGNN's own DBLP width; chosen over the FreeHGC paper's 128 on VALIDATION micro-F1 of
 # the whole graph (seed 0: 97.1 vs 94.2; test 93.7 vs 91.3).
-# Its head (``"batchnorm"``) also chosen on VALIDATION micro-F1: see the module docstring.
+# Its head (``"batchnorm"``) also chosen on VALIDATION micro-F1: see benchmarks/reports/freehgc.md.
 DATASET_DEFAULTS = {"dblp": {"hidden": 512, "head": "batchnorm"}}
 
 

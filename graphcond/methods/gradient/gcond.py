@@ -9,36 +9,8 @@ features; then ``inner_loop`` relay training steps on the detached synthetic gra
 At the end the learned adjacency is sparsified (entries below ``threshold`` dropped).
 
 The relay matters: ``relay="gcn"`` (the SR-GM authors' choice) matches far worse here
-than ``"sgc"``. Quick loop (50 epochs, 10 outer / 5 inner, lr 5e-3), Cora 2.6%, seed 0,
-2 GCN runs: SGC 76.2, GCN 2x256 27.3, GCN 2x64 63.8, GCond-X with a GCN 2x256 relay
-52.0; mm-csbm (misalignment 0.6, rate 0.25, 3 seeds x 3 runs): SGC 83.0, GCN 2x256
-60.8. What we found (``/`` separates lr 5e-3 / 1e-3 / 1e-4 with the GCN 2x256 relay):
-
-- the matching itself barely progresses: SGC's loss falls from 13.6 to 0.1, the GCN's
-  from 1394 to 1252 / 1199 / 1246. On row-normalised Cora features the first layer's
-  pre-activations are dominated by its bias, so 89-100 of its 256 units are inactive on
-  every real training node of a class: their real gradient rows are zero and add a
-  constant 1 each (about 660 of the 1394); the live rows start at cosine 0.41;
-- the learned structure stays dense: the mean self-weight of the normalised synthetic
-  operator starts at 0.027 (PGE outputs near 0.5 everywhere); SGC's first structure phase
-  raises it to 0.20 (0.33 at the end); with the GCN relay it ends at 0.07 / 0.04 / 0.04
-  (at lr 5e-3 the first phase reaches 0.25 and the second, once the features have grown,
-  takes it back), and a GCN evaluated on that near-complete graph scores 27.3 / 24.5 /
-  38.3 even where the features hardly moved (lr 1e-4: mean row norm 0.25 -> 0.27). The adjacency
-  gradient itself points the right way for both relays (same-class entries up,
-  other-class entries down, checked at initialisation);
-- features alone do not rescue it: GCond-X with the GCN relay matched on the identity
-  adjacency reaches 15.0 as the synthetic rows grow (norm 0.25 -> 6.1).
-
-The real-side gradients were checked against an unbatched backward (identical), as were
-the initialisation (GCond's ``1/sqrt(in)`` uniform) and the per-output-unit distance.
-The collapse is the method's with this relay, not ours: GraphSlim's ``gcond`` (a port
-of the GCond authors' code) with ``--condense_model GCN`` and its Cora defaults (seed 1,
-shortened to 60 iterations) scores 14.6 / 14.1 / 14.9 / 19.1 / 24.3 test accuracy at
-iterations 5 / 11 / 17 / 23 / 29 (3 GCN runs each; validation 14.8-24.1). Ours with
-GCond's settings (seed 1, 60 epochs, 5 GCN runs): SGC relay 79.10 +- 0.74, GCN relay
-26.98 +- 1.61, GCN relay with the authors' sampled real gradients 23.76 +- 2.36; the
-two GCN-relay graphs keep 4238 and 4830 of the 4830 possible edges.
+than ``"sgc"``: the learned structure stays nearly complete and a GCN trained on the
+condensed graph collapses, in GraphSlim's port of the GCond authors' code as in ours.
 
 - ``gcond``:  learned structure (PGE), real gradients on the real graph;
 - ``gcondx``: features only, real gradients on the real graph; the saved graph has no
@@ -46,23 +18,15 @@ two GCN-relay graphs keep 4238 and 4830 of the 4830 possible edges.
   initialised PGE that is never trained (``matching_adjacency="frozen-pge"``, the
   authors' code: GCond-X is GCond with ``lr_adj=0``, whose evaluation swaps in a zero
   adjacency). ``matching_adjacency="identity"`` matches on the identity adjacency
-  instead; on Cora 2.6% (seed 0, 300 epochs) it peaks at 78.3 after 25 epochs and
-  then decays to 36 as the features drift, while the frozen PGE stays at 70-79. Full
-  preset, 3 seeds x 5 GCN runs: frozen PGE 75.78 +- 2.81 (paper 75.7), identity 44.07 +- 8.30.
-  On Citeseer the matching HURTS (seed 0, 1.8%, 3 GCN runs: 63.5 at epoch 1, i.e. the
-  random real nodes it starts from, 43.9 after 25 epochs, 47.5 after 100; identity
-  matching 50.7 after 100): the synthetic rows drift from sparse (norm 0.18) to dense
-  (0.49 after 100 epochs) under Adam's per-coordinate steps. How far depends on the
-  seed: the full preset (5 GCN runs per seed) gives seed means 37.7 / 64.6 / 69.4 at
-  0.9% (57.2 +- 14.9 over seeds 0-2, paper 71.4), 33.6 / 37.8 / 46.0 at 1.8% (39.1 +- 7.5,
-  paper 69.8) and 43.9 / 67.1 / 39.7 at 3.6% (50.2 over seeds 0-2, paper 69.4). Two
-  remedies, options not presets: ``select_every=10`` (keep the graph with the best
-  validation accuracy) gives 61.87 +- 2.13 at 1.8% and 64.76 +- 4.09 at 3.6% (3 seeds x
-  5 runs); ``real_gradients="sampled"`` (the authors' [10, 5] neighbour samples) gives
-  43.83 +- 5.30 at 1.8% (seed means 45.5 / 47.1 / 38.9);
+  instead. On Citeseer the matching hurts (the synthetic rows drift from sparse to
+  dense under Adam's per-coordinate steps); ``select_every`` (keep the graph with the
+  best validation accuracy) and ``real_gradients="sampled"`` (the authors' neighbour
+  samples) are the remedies measured, options not presets;
 - ``dcgraph``: as ``gcondx`` with the real edges removed too (our reading: its code is
-  not published). Cora 2.6%: frozen PGE 74.33 +- 1.77 (paper 67.6), identity 36.08 +- 6.60.
-  Citeseer 3.6%: 49.72 +- 9.94 (seed means 46.0 / 40.9 / 62.3, paper 66.3).
+  not published).
+
+What these scored here and what was found about the relay, with the commands:
+``benchmarks/reports/gradient_matching.md``.
 
 Hooks for variants:
 

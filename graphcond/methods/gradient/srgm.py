@@ -19,15 +19,9 @@ steps on the unthresholded PGE adjacency, and both the synthetic graph (every 20
 epochs) and the evaluation step are chosen by TEST ROC-AUC; we do not copy that
 selection (``select_every`` uses the validation nodes).
 
-Measured (``benchmarks/multimodal.py``, 3 seeds x 3 GCN runs, shortened loops): in
-GCond's own quick loop (SGC relay, 50 epochs, 10 outer / 5 inner), SR-GM with
-``damping_mode="detached"`` ties GCond: dblp-2view (rate 0.1) 79.06 vs 78.36, mm-csbm
-(rate 0.5) at misalignment 0 / 0.3 / 0.6 91.56 / 89.69 / 84.62 vs 91.54 / 89.20 / 84.54;
-the paper's second-order damping costs 4-8 points (71.84; 86.17 / 84.77 / 76.40), and
-decoupling alone moves results by -0.2 to +0.4. No gain grows with misalignment. With
-seeds 3-4 added (5 seeds), detached SR-GM minus GCond, paired by seed: dblp-2view
-+0.51 ± 0.53 (79.19 vs 78.67), mm-csbm +0.06 / -0.14 / -0.55 at misalignment 0 / 0.3 /
-0.6 (std 0.3-1.1): the gap shrinks as the modalities disagree, against the paper's claim.
+Measured here (``benchmarks/reports/gradient_matching.md``, with the commands): SR-GM
+with the authors' detached damping ties GCond, its gain does not grow with the
+modalities' misalignment, and the paper's second-order damping costs accuracy.
 
 Example:
     >>> from graphcond import condense, load_dataset
