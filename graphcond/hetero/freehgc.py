@@ -18,7 +18,8 @@ summed over paths, and the top ``budget.per_class[c]`` nodes per class are kept:
   the authors' code, which sums raw scores (``"picked"``): there the first pick of every
   path scores ``10 * |N(v)|`` (gain over RF + 0.1 with RF = 0) and later picks < 1, so
   the sum is dominated by the highest-degree node of each path. On ACM neither
-  beats random targets given the same other types (``benchmarks/reports/freehgc.md``).
+  ``"rank"`` nor ``"picked"`` beats random targets given the same other types
+  (``benchmarks/reports/freehgc.md``).
 * ``"marginal"``: like ``"picked"`` but rows not picked take their final marginal score.
 
 Multi-label rows: one class per distinct label vector (``budget.class_ids``).

@@ -20,9 +20,10 @@ epochs) and the evaluation step are chosen by TEST ROC-AUC; we do not copy that
 selection (``select_every`` uses the validation nodes).
 
 Measured here (``benchmarks/reports/gradient_matching.md``, with the commands): SR-GM
-with the authors' detached damping ties GCond in GCond's quick loop and falls 1.6-2.9
-points below it in the authors' full loop on ``mm-csbm``; its gain does not grow with the
-modalities' misalignment, and the paper's second-order damping costs accuracy.
+with the authors' detached damping ties GCond in GCond's quick loop; in the authors'
+full loop on ``mm-csbm`` it falls 1.6-2.9 points below GCond's own preset. Its gain does
+not grow with the modalities' misalignment, and the paper's second-order damping costs
+accuracy.
 
 Example:
     >>> from graphcond import condense, load_dataset
