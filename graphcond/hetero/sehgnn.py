@@ -31,9 +31,9 @@ explicit ``epochs=600`` reads as "default". Module-level :data:`SETTINGS`:
   code): drops input features before the per-path projection. Neither it nor
   ``"loss"`` helped here.
 - ``"head"``: ``None`` (default: the dataset's head, :func:`resolve_head`), ``"mlp"`` or
-  ``"batchnorm"``. ``"mlp"`` is the FreeHGC authors' evaluation head and the default
-  for ACM, IMDB and the rest; ``"batchnorm"`` is the head of SeHGNN's HGB code
-  (``hgb/model.py`` without ``--bns``): bias-free linear layers each followed by a
+  ``"batchnorm"``. ``"mlp"`` (a plain MLP) is the default for ACM, IMDB and the rest;
+  ``"batchnorm"`` is the head of SeHGNN's HGB code (``hgb/model.py`` without ``--bns``,
+  which the FreeHGC authors' ``train_hgb.py`` builds): bias-free linear layers each followed by a
   ``BatchNorm1d(affine=False, track_running_stats=False)``, which normalises with the
   statistics of the batch it is given in evaluation too, so the validation and test
   logits are standardised over the validation / test nodes (transductive). DBLP takes
@@ -43,6 +43,13 @@ explicit ``epochs=600`` reads as "default". Module-level :data:`SETTINGS`:
   channel per target-to-target meta-path of up to that many relations, after the
   feature channels); 0 (default, the FreeHGC authors' evaluation), ``"sehgnn"`` (its
   HGB scripts: DBLP 4, ACM 3, IMDB 4) or an int. It did not help here.
+- ``"layers"``: ``None`` (default: the dataset's, :func:`resolve_layers`), ``"compact"``
+  (:class:`SeHGNN`, the default for ACM, IMDB and the rest) or ``"sehgnn"``
+  (:class:`ReferenceSeHGNN`, the layers of SeHGNN's HGB code, which the FreeHGC
+  authors' ``train_hgb.py`` builds with the same constructor arguments: a learnable
+  embedding per channel, a LayerNorm over all channels, Xavier initialisation, no
+  residual; its head defaults to ``"batchnorm"``). DBLP takes ``"sehgnn"``, chosen on
+  VALIDATION micro-F1; on IMDB and the whole ACM graph validation prefers ``"compact"``.
 
 What each setting scored: ``benchmarks/reports/freehgc.md``.
 
@@ -55,6 +62,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,14 +76,18 @@ from ..training import TrainConfig
 from .metapaths import HOPS, SEHGNN_HOPS, MetaPathAdjacency, default_hops, enumerate_metapaths, start_type
 
 SETTINGS = {"hops": None, "patience": 50, "batch_size": 4096, "sparse_below": 0.1, "select": "f1", "input_dropout": 0.0,
-            "label_hops": 0, "head": None}
+            "label_hops": 0, "head": None, "layers": None}
+# Width of each channel's learnable embedding in SeHGNN's own layers (its and the FreeHGC authors' ``in_feats``)
+EMBED = 512
 # SeHGNN's ``--num-label-hops`` (its HGB scripts); ``SETTINGS["label_hops"] = "sehgnn"`` takes these
 SEHGNN_LABEL_HOPS = {"dblp": 4, "acm": 3, "imdb": 4, "freebase": 3}
-DEFAULTS = {"hidden": 128, "lr": 0.001, "dropout": 0.5, "epochs": 500, "weight_decay": 0.0, "head": "mlp"}
+DEFAULTS = {"hidden": 128, "lr": 0.001, "dropout": 0.5, "epochs": 500, "weight_decay": 0.0, "head": "mlp",
+            "layers": "compact"}
 # SeHGNN's own DBLP width; chosen over the FreeHGC paper's 128 on VALIDATION micro-F1 of
 # the whole graph (seed 0: 97.1 vs 94.2; test 93.7 vs 91.3).
-# Its head (``"batchnorm"``) also chosen on VALIDATION micro-F1: see benchmarks/reports/freehgc.md.
-DATASET_DEFAULTS = {"dblp": {"hidden": 512, "head": "batchnorm"}}
+# Its head (``"batchnorm"``) and SeHGNN's own layers also chosen on VALIDATION micro-F1:
+# see benchmarks/reports/freehgc.md.
+DATASET_DEFAULTS = {"dblp": {"hidden": 512, "head": "batchnorm", "layers": "sehgnn"}}
 
 
 def resolve_hops(dataset: str | None, hops=None) -> int:
@@ -91,8 +103,21 @@ def dataset_defaults(dataset: str | None) -> dict:
 
 
 def resolve_head(dataset: str | None) -> str:
-    """``SETTINGS["head"]`` where set, else the dataset's default head (DBLP ``"batchnorm"``, others ``"mlp"``)."""
-    return SETTINGS["head"] or dataset_defaults(dataset)["head"]
+    """``SETTINGS["head"]`` where set, else ``"batchnorm"`` with SeHGNN's own layers, else the
+    dataset's default head (DBLP ``"batchnorm"``, others ``"mlp"``)."""
+    if SETTINGS["head"]:
+        return SETTINGS["head"]
+    return "batchnorm" if resolve_layers(dataset) is ReferenceSeHGNN else dataset_defaults(dataset)["head"]
+
+
+def resolve_layers(dataset: str | None) -> type:
+    """The model class of ``SETTINGS["layers"]`` where set, else of the dataset's default
+    (DBLP ``"sehgnn"``, others ``"compact"``)."""
+    name = SETTINGS["layers"] or dataset_defaults(dataset)["layers"]
+    layers = {"compact": SeHGNN, "sehgnn": ReferenceSeHGNN}
+    if name not in layers:
+        raise ValueError(f"SeHGNN layers must be 'compact' or 'sehgnn', not {name!r}")
+    return layers[name]
 
 
 def resolve_label_hops(dataset: str | None, label_hops=None) -> int:
@@ -228,19 +253,34 @@ def _cached_propagate(graph, ref, paths, rows, key: str):
 
 
 def _linear_in(x: Tensor, lin: nn.Linear) -> Tensor:
-    if x.layout != torch.strided:
-        return torch.sparse.mm(x, lin.weight.t()) + lin.bias
-    return lin(x)
+    return _matmul(x, lin.weight.t()) + lin.bias
+
+
+def _matmul(x: Tensor, w: Tensor) -> Tensor:
+    """``x @ w`` for a dense or sparse CSR ``x``."""
+    return torch.sparse.mm(x, w) if x.layout != torch.strided else x @ w
+
+
+def _head(hidden: int, num_classes: int, dropout: float, head: str) -> nn.Sequential:
+    """The MLP head on the fused representation (``"mlp"`` or ``"batchnorm"``)."""
+    if head == "mlp":
+        return nn.Sequential(nn.PReLU(), nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.PReLU(),
+                             nn.Dropout(dropout), nn.Linear(hidden, num_classes))
+    if head == "batchnorm":  # SeHGNN's HGB head without --bns: BatchNorm on batch statistics, in evaluation too
+        return nn.Sequential(
+            nn.PReLU(), nn.Dropout(dropout), nn.Linear(hidden, hidden, bias=False),
+            nn.BatchNorm1d(hidden, affine=False, track_running_stats=False), nn.PReLU(), nn.Dropout(dropout),
+            nn.Linear(hidden, num_classes, bias=False),
+            nn.BatchNorm1d(num_classes, affine=False, track_running_stats=False))
+    raise ValueError(f"SeHGNN head must be 'mlp' or 'batchnorm', not {head!r}")
 
 
 class SeHGNN(nn.Module):
-    """Per-path projection, Transformer-style semantic fusion, MLP head."""
+    """Per-path projection, Transformer-style semantic fusion, MLP head (``layers="compact"``)."""
 
     def __init__(self, dims: list[int], hidden: int, num_classes: int, dropout: float, input_dropout: float = 0.0,
                  head: str = "mlp"):
         super().__init__()
-        if head not in ("mlp", "batchnorm"):
-            raise ValueError(f"SeHGNN head must be 'mlp' or 'batchnorm', not {head!r}")
         self.input_dropout = input_dropout
         self.inp = nn.ModuleList(nn.Linear(d, hidden) for d in dims)
         self.proj2 = nn.ModuleList(nn.Linear(hidden, hidden) for _ in dims)
@@ -250,15 +290,7 @@ class SeHGNN(nn.Module):
         self.gamma = nn.Parameter(torch.zeros(1))
         self.fuse = nn.Linear(len(dims) * hidden, hidden)
         self.residual = nn.Linear(dims[0], hidden)
-        if head == "mlp":
-            self.head = nn.Sequential(nn.PReLU(), nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.PReLU(),
-                                      nn.Dropout(dropout), nn.Linear(hidden, num_classes))
-        else:  # SeHGNN's HGB head without --bns: BatchNorm on batch statistics, in evaluation too
-            self.head = nn.Sequential(
-                nn.PReLU(), nn.Dropout(dropout), nn.Linear(hidden, hidden, bias=False),
-                nn.BatchNorm1d(hidden, affine=False, track_running_stats=False), nn.PReLU(), nn.Dropout(dropout),
-                nn.Linear(hidden, num_classes, bias=False),
-                nn.BatchNorm1d(num_classes, affine=False, track_running_stats=False))
+        self.head = _head(hidden, num_classes, dropout, head)  # created here: the seeds' initial weights stay those measured
         self.dropout = nn.Dropout(dropout)
         self.act = nn.PReLU()
 
@@ -276,6 +308,70 @@ class SeHGNN(nn.Module):
         att = torch.softmax(self.q(h) @ self.k(h).transpose(1, 2), -1)
         h = self.gamma * (att @ self.v(h)) + h
         return self.fuse(self.dropout(h.flatten(1))) + _linear_in(feats[0], self.residual)
+
+
+def _xavier_relu(w: Tensor) -> Tensor:
+    """Xavier-uniform with ReLU gain over the last two dimensions (SeHGNN's initialisation)."""
+    fan_in, fan_out = w.shape[-2:]
+    bound = nn.init.calculate_gain("relu") * math.sqrt(6.0 / (fan_in + fan_out))
+    with torch.no_grad():
+        return w.uniform_(-bound, bound)
+
+
+class ReferenceSeHGNN(nn.Module):
+    """SeHGNN's own layers (``layers="sehgnn"``: its HGB ``model.py``, which the FreeHGC
+    authors' evaluation builds with ``--num-hidden 128``, no residual, no ``--bns``):
+    every channel mapped by its own learnable embedding (uniform ±0.5, width
+    :data:`EMBED`) and input dropout, two per-channel projections each followed by a
+    LayerNorm over all channels x hidden, PReLU and dropout, the scaled single-head
+    Transformer, a linear fusion, then the head (PReLU and dropout first); Xavier (ReLU gain)
+    initialisation. Differences from :class:`SeHGNN` (``"compact"``): the embedding, the
+    joint LayerNorm and the norm after the second projection, the 1/sqrt(d) attention
+    scale, the initialisation, and no residual from the raw target features.
+
+    Example:
+        >>> m = ReferenceSeHGNN([5, 3], 16, 4, 0.5, head="batchnorm").eval()
+        >>> m([torch.rand(6, 5), torch.rand(6, 3)]).shape
+        torch.Size([6, 4])
+    """
+
+    def __init__(self, dims: list[int], hidden: int, num_classes: int, dropout: float, input_dropout: float = 0.0,
+                 head: str = "batchnorm"):
+        super().__init__()
+        c = len(dims)
+        self.head = _head(hidden, num_classes, dropout, head)
+        self.emb = nn.ParameterList(nn.Parameter(torch.empty(d, EMBED).uniform_(-0.5, 0.5)) for d in dims)
+        self.w1 = nn.Parameter(_xavier_relu(torch.empty(c, EMBED, hidden)))
+        self.b1 = nn.Parameter(torch.zeros(c, hidden))
+        self.w2 = nn.Parameter(_xavier_relu(torch.empty(c, hidden, hidden)))
+        self.b2 = nn.Parameter(torch.zeros(c, hidden))
+        self.norm1, self.norm2 = nn.LayerNorm([c, hidden]), nn.LayerNorm([c, hidden])
+        self.act1, self.act2 = nn.PReLU(), nn.PReLU()
+        self.q, self.k = nn.Linear(hidden, hidden // 4), nn.Linear(hidden, hidden // 4)
+        self.v = nn.Linear(hidden, hidden)
+        self.gamma = nn.Parameter(torch.zeros(1))
+        self.fuse = nn.Linear(c * hidden, hidden)
+        _xavier_relu(self.fuse.weight)
+        nn.init.zeros_(self.fuse.bias)
+        for layer in self.head:
+            if isinstance(layer, nn.Linear):
+                _xavier_relu(layer.weight)
+                if layer.bias is not None:
+                    nn.init.zeros_(layer.bias)
+        self.dropout, self.input_dropout = nn.Dropout(dropout), nn.Dropout(input_dropout)
+
+    def forward(self, feats: list[Tensor]) -> Tensor:
+        return self.head(self.embed(feats))
+
+    def embed(self, feats: list[Tensor]) -> Tensor:
+        """The fused representation fed to the head ([n, hidden])."""
+        x = torch.stack([self.input_dropout(_matmul(f, e)) for f, e in zip(feats, self.emb)], 1)  # [n, c, EMBED]
+        h = self.dropout(self.act1(self.norm1(torch.einsum("bcm,cmn->bcn", x, self.w1) + self.b1)))
+        h = self.dropout(self.act2(self.norm2(torch.einsum("bcm,cmn->bcn", h, self.w2) + self.b2)))
+        q, k = self.q(h), self.k(h)
+        att = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(q.size(-1)), -1)
+        h = self.gamma * (att @ self.v(h)) + h
+        return self.fuse(h.transpose(1, 2).flatten(1))  # the head starts with PReLU and dropout
 
 
 def f1_scores(logits: Tensor, y: Tensor, multilabel: bool) -> tuple[float, float]:
@@ -347,8 +443,8 @@ def fit_sehgnn(train_graph, eval_graph, cfg: TrainConfig, device, seed: int, hop
     val_feats = [f.to(device) for f in _take(ev_feats, val_idx)]
 
     dims = [int(f.size(1)) for f in ev_feats]
-    model = SeHGNN(dims, hidden, int(eval_graph.num_classes), dropout, SETTINGS["input_dropout"],
-                   resolve_head(dataset)).to(device)
+    model = resolve_layers(dataset)(dims, hidden, int(eval_graph.num_classes), dropout, SETTINGS["input_dropout"],
+                                    resolve_head(dataset)).to(device)
     tr_feats = [f.to(device) for f in tr_feats]
 
     def test_logits():
