@@ -190,7 +190,6 @@ def test_sehgnn_reference_layers(monkeypatch):
     # a sparse CSR channel gives what its dense copy gives
     x, z = torch.rand(7, 5) * (torch.rand(7, 5) > 0.5), torch.rand(7, 3)
     assert torch.allclose(model([x.to_sparse_csr(), z]), model([x, z]), atol=1e-5)
-    # the setting picks the class; the head follows it unless set
     # the dataset's default (chosen on validation: DBLP sehgnn), overridable; the head follows unless set
     assert [sehgnn.resolve_layers(d) for d in ("dblp", "acm", "imdb", None)] == [
         sehgnn.ReferenceSeHGNN, sehgnn.SeHGNN, sehgnn.SeHGNN, sehgnn.SeHGNN]
