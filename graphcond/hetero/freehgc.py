@@ -30,18 +30,22 @@ presets give the authors' lists). Fathers keep their top ``int(r * N)`` nodes (1
 the type if that is 0) by personalised PageRank from the selected targets (teleport
 0.05) on each meta-path's target/father bipartite graph, summed over paths: exact linear
 solve up to ``closed_form_max`` nodes and 300k bipartite edges, forward push above
-(residual threshold ``push_eps`` x degree). ``father_cover`` (an OPTION, in neither the
-paper nor the authors' code; off by default) first keeps each selected target's
-best-scored father neighbour, then fills the budget by PPR: the plain top-k leaves
-prolific picked authors with no kept paper (DBLP rate 0.05, seed 0: 18 of 48), so their
-author-paper meta-path channels are zero in training but not at test. It helps on DBLP
-at the low ratios (``benchmarks/reports/freehgc.md``). Of the HGB presets only DBLP has
-a father type. Leaves become hyper-nodes, one per distinct neighbour set of a kept node
-(target or father), feature = mean of the set's features (one-hot rows for featureless
-types). Edges, per ``related_edges``: ``"reverse"`` (default) links each kept node to
-its own hyper-node (kept node <- hyper-node: the node's 1-hop mean aggregation is exact)
-and gives every hyper-node "reverse" edges from all kept nodes sharing a leaf neighbour
-with its set (kept node -> hyper-node: the paper's Eq. 15, so 2-hop paths such as
+(residual threshold ``push_eps`` x degree). ``ppr_norm="sym"`` is the paper's Eq. 10-11
+and the authors' code (the bipartite graph with self loops, normalised D^-1/2 (A+I)
+D^-1/2); ``"rw"`` (an OPTION, the workbench's default until stop 45) is the random-walk
+PPR without self loops, which validation prefers on DBLP
+(``benchmarks/reports/freehgc.md``). ``father_cover`` (an OPTION, in neither the paper
+nor the authors' code; off by default) first keeps each selected target's best-scored
+father neighbour, then fills the budget by PPR: the plain top-k leaves prolific picked
+authors with no kept paper (DBLP rate 0.05, seed 0: 24 of 48; 18 with ``"rw"``), so
+their author-paper meta-path channels are zero in training but not at test. It helps on
+DBLP at the low ratios. Of the HGB presets only DBLP has a father type (MUTAG has five).
+Leaves become hyper-nodes, one per distinct neighbour set of a kept node (target or
+father), feature = mean of the set's features (one-hot rows for featureless types).
+Edges, per ``related_edges``: ``"reverse"`` (default) links each kept node to its own
+hyper-node (kept node <- hyper-node: the node's 1-hop mean aggregation is exact) and
+gives every hyper-node "reverse" edges from all kept nodes sharing a leaf neighbour with
+its set (kept node -> hyper-node: the paper's Eq. 15, so 2-hop paths such as
 paper-author-paper still reach other kept papers); ``False``: own hyper-node only, both
 directions (the authors' final code); ``True``: related edges in both directions
 (distorts the 1-hop means: on ACM every kept paper then aggregates nearly every term
@@ -90,12 +94,17 @@ class FreeHGCConfig:
     alpha: float = 0.05  # PPR teleport
     closed_form_max: int = 50_000
     push_eps: float = 1e-6
+    ppr_norm: str = "sym"  # "sym" (authors' code: D^-1/2 (A+I) D^-1/2) | "rw" (OPTION: random walk, no self loops)
     leaf_types: list | None = None  # None: derived from the schema
     related_edges: bool | str = "reverse"  # False | "reverse" | True (see module docstring)
     jaccard_empty: float = 1.0  # J where both sets are empty (authors' code: NaN -> 1)
     path_scores: str = "picked"  # "picked" (authors' code) | "rank" (our option) | "marginal" (see module docstring)
     leaf_budget: bool = False
     father_cover: bool = False  # OPTION (not the paper): every kept target keeps >= 1 father neighbour
+
+    def __post_init__(self):
+        if self.ppr_norm not in ("sym", "rw"):
+            raise ValueError(f"ppr_norm must be 'sym' or 'rw', not {self.ppr_norm!r}")
 
 
 # ----------------------------------------------------------------- target selection
@@ -248,18 +257,36 @@ def node_roles(data, leaf_types=None) -> dict[str, str]:
     return roles
 
 
-def ppr(adj_tf: sp.csr_matrix, seeds: np.ndarray, alpha: float, closed_form_max: int, eps: float) -> np.ndarray:
-    """PPR mass on the right side of the bipartite graph ``adj_tf`` (targets x type)
-    from uniform teleport on ``seeds`` (target ids): pi = alpha (I - (1-alpha) A D^-1)^-1 s."""
+def ppr(adj_tf: sp.csr_matrix, seeds: np.ndarray, alpha: float, closed_form_max: int, eps: float,
+        norm: str = "sym") -> np.ndarray:
+    """PPR influence of the targets ``seeds`` on the right side of the bipartite graph
+    ``adj_tf`` (targets x type).
+
+    ``norm="sym"`` (the authors' code): sum over the seeds of their rows of
+    alpha (I - (1-alpha) D^-1/2 (A+I) D^-1/2)^-1, D the degrees of A+I; computed as
+    D^-1/2 times the random-walk PPR on A+I teleporting to the seeds in proportion to
+    D^1/2. ``"rw"`` (an OPTION, the workbench's form until stop 45): the random-walk PPR
+    alpha (I - (1-alpha) A D^-1)^-1 s, s uniform on the seeds, no self loops.
+
+    >>> a = sp.csr_matrix(np.array([[1., 1., 0.], [0., 1., 1.]]))
+    >>> [int(ppr(a, np.array([0]), 0.05, 100, 1e-9, norm).argmax()) for norm in ("sym", "rw")]
+    [0, 1]
+
+    (target 0's own paper under the authors' form, the paper it shares under ``"rw"``).
+    """
+    if norm not in ("sym", "rw"):
+        raise ValueError(f"ppr_norm must be 'sym' or 'rw', not {norm!r}")
     nt, nf = adj_tf.shape
+    n = nt + nf
     b = sp.bmat([[None, adj_tf], [adj_tf.T, None]], format="csr").astype(np.float64)
     b.data[:] = 1.0
+    if norm == "sym":
+        b = (b + sp.identity(n, format="csr")).tocsr()
     deg = np.asarray(b.sum(0)).ravel()
     inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)
     trans = (b @ sp.diags(inv)).tocsc()  # column-stochastic where deg > 0
-    s = np.zeros(nt + nf)
-    s[seeds] = 1.0 / len(seeds)
-    n = nt + nf
+    s = np.zeros(n)  # "sym": unnormalised, so that the sum over meta-paths weighs them as the authors' code
+    s[seeds] = np.sqrt(deg[seeds]) if norm == "sym" else 1.0 / len(seeds)
     if n <= closed_form_max and b.nnz <= 300_000:  # sparse LU stays cheap
         pi = spla.spsolve((sp.identity(n, format="csc") - (1 - alpha) * trans).tocsc(), alpha * s)
     else:  # synchronous forward push: residuals above eps * degree pushed together
@@ -272,7 +299,10 @@ def ppr(adj_tf: sp.csr_matrix, seeds: np.ndarray, alpha: float, closed_form_max:
             ra = np.where(active, r, 0.0)
             pi += alpha * ra
             r = r - ra + (1 - alpha) * (trans @ ra)
-    return np.asarray(pi[nt:]).ravel()
+    pi = np.asarray(pi).ravel()
+    if norm == "sym":
+        pi = pi / np.sqrt(np.maximum(deg, 1))
+    return pi[nt:]
 
 
 def top_positive(scores: np.ndarray, k: int) -> np.ndarray:
@@ -449,7 +479,7 @@ def condense_others(data, target_ids: torch.Tensor, ratio: float, paths, cfg: Fr
             adj = MetaPathAdjacency(data, target)
             score = np.zeros(int(data[t].num_nodes))
             for p in tpaths:
-                score += ppr(adj.neighbours(p), seeds, cfg.alpha, cfg.closed_form_max, cfg.push_eps)
+                score += ppr(adj.neighbours(p), seeds, cfg.alpha, cfg.closed_form_max, cfg.push_eps, cfg.ppr_norm)
             kept[t] = covering_top(data, t, seeds, score, k) if cfg.father_cover else top_positive(score, k)
         else:
             leaves.append(t)
