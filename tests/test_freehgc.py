@@ -107,7 +107,6 @@ def test_father_cover_keeps_a_father_per_target():
     assert covering_top(g, "f", np.array([1]), score, 2).tolist() == [0, 1]
 
 
-
 def test_ppr_matches_the_dense_closed_forms():
     """Both PPR forms, exact solve and forward push, equal the dense matrices they stand for
     (unnormalised: the scores of several meta-paths are summed)."""

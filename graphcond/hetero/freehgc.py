@@ -84,6 +84,14 @@ from ..methods.selection import herding
 from .metapaths import MetaPathAdjacency, default_hops, enumerate_metapaths, path_name, start_type
 
 
+PPR_NORMS = ("sym", "rw")  # see ``ppr``
+
+
+def check_ppr_norm(norm: str) -> None:
+    if norm not in PPR_NORMS:
+        raise ValueError(f"ppr_norm must be one of {PPR_NORMS}, not {norm!r}")
+
+
 @dataclass
 class FreeHGCConfig:
     hops: int | None = None  # None: the authors' per-dataset hops (ACM 3, others 2)
@@ -103,8 +111,7 @@ class FreeHGCConfig:
     father_cover: bool = False  # OPTION (not the paper): every kept target keeps >= 1 father neighbour
 
     def __post_init__(self):
-        if self.ppr_norm not in ("sym", "rw"):
-            raise ValueError(f"ppr_norm must be 'sym' or 'rw', not {self.ppr_norm!r}")
+        check_ppr_norm(self.ppr_norm)
 
 
 # ----------------------------------------------------------------- target selection
@@ -274,8 +281,7 @@ def ppr(adj_tf: sp.csr_matrix, seeds: np.ndarray, alpha: float, closed_form_max:
 
     (target 0's own paper under the authors' form, the paper it shares under ``"rw"``).
     """
-    if norm not in ("sym", "rw"):
-        raise ValueError(f"ppr_norm must be 'sym' or 'rw', not {norm!r}")
+    check_ppr_norm(norm)
     nt, nf = adj_tf.shape
     n = nt + nf
     b = sp.bmat([[None, adj_tf], [adj_tf.T, None]], format="csr").astype(np.float64)
@@ -301,7 +307,7 @@ def ppr(adj_tf: sp.csr_matrix, seeds: np.ndarray, alpha: float, closed_form_max:
             r = r - ra + (1 - alpha) * (trans @ ra)
     pi = np.asarray(pi).ravel()
     if norm == "sym":
-        pi = pi / np.sqrt(np.maximum(deg, 1))
+        pi = pi / np.sqrt(deg)  # deg >= 1: every node has its self loop
     return pi[nt:]
 
 
