@@ -22,9 +22,10 @@ Usage::
         --set num_experts=20 --set init_embedding=coreset_gcn --set init_epochs=1
     python benchmarks/selection_study.py --quick          # quick GEOM presets, a smoke run
 
-Rows (one per snapshot, seed and run) go to ``<out>.csv``, the summary to ``<out>.md``.
-A seed whose condensation finished (``selected.pt`` in its snapshot folder) is not
-condensed again.
+Rows (one per snapshot, seed and run) go to ``<out>.csv`` as each snapshot is evaluated,
+the summary to ``<out>.md``. After an interrupt, run the same command again: a seed
+whose condensation finished (``selected.pt`` in its snapshot folder) is not condensed
+again, and snapshots already in ``<out>.csv`` are not evaluated again.
 """
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def main(argv=None) -> None:
     out = Path(a.out + ("-quick" if a.quick else ""))
     out.parent.mkdir(parents=True, exist_ok=True)
     data = load_dataset(a.dataset)
-    rows: list[dict] = []
+    csv = out.parent / (out.name + ".csv")
+    rows = finished_rows(csv, a)
     for seed in a.seeds:
         folder = out.parent / f"{out.name}.snapshots" / f"{a.dataset}-{a.rate:g}-{a.method}-seed{seed}"
         if not (folder / "selected.pt").exists():
@@ -69,19 +71,47 @@ def main(argv=None) -> None:
         paths = sorted(folder.glob("iter-*.pt"))
         feature_score = FeatureScore(data, seed=seed, device=device)
         for path in paths:
+            iteration = int(path.stem.split("-")[1])
+            if any(r["seed"] == seed and r["iteration"] == iteration for r in rows):
+                continue  # evaluated before an interrupt
             graph = torch.load(path, weights_only=False)
             score = feature_score(graph.x, graph.y)
             for run in range(a.runs):
                 res = fit(graph, data, TrainConfig(), device, run)
                 rows.append({"dataset": a.dataset, "rate": a.rate, "method": a.method, "seed": seed,
-                             "iteration": int(path.stem.split("-")[1]), "run": run, "val": res.val,
+                             "iteration": iteration, "run": run, "val": res.val,
                              "test": res.test, "gntk_score": score, "condense_s": round(meta["info"]["seconds"], 1),
                              "selected_iteration": meta["info"]["selected_iteration"],
                              "settings": json.dumps(settings), "quick": a.quick})
-        pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)  # keep what is done
+            pd.DataFrame(rows).to_csv(csv, index=False)  # keep every evaluated snapshot
         print(f"{a.dataset} {a.rate:g} {a.method} seed {seed}: {len(paths)} snapshots", flush=True)
     (out.parent / (out.name + ".md")).write_text(summary(pd.DataFrame(rows)))
     print((out.parent / (out.name + ".md")).read_text())
+
+
+def finished_rows(csv: Path, a: argparse.Namespace) -> list[dict]:
+    """The rows of an earlier, interrupted run of the same study in ``csv``: snapshots of
+    the same dataset, rate, method, settings and seeds evaluated with ``a.runs`` runs.
+    Those are not evaluated again; the file is rewritten with them and the new rows.
+
+    >>> import tempfile
+    >>> a = argparse.Namespace(dataset="cora", rate=0.5, method="geom", seeds=[0], runs=2, set=[], quick=False)
+    >>> row = dict(dataset="cora", rate=0.5, method="geom", seed=0, settings="{}", quick=False)
+    >>> path = Path(tempfile.mkdtemp()) / "s.csv"
+    >>> pd.DataFrame([{**row, "iteration": 0, "run": 0}, {**row, "iteration": 0, "run": 1},
+    ...               {**row, "iteration": 10, "run": 0}, {**row, "seed": 1, "iteration": 0, "run": 0}]).to_csv(path)
+    >>> [(r["iteration"], r["run"]) for r in finished_rows(path, a)]
+    [(0, 0), (0, 1)]
+    """
+    if not csv.exists():
+        return []
+    df = pd.read_csv(csv, keep_default_na=False)
+    same = ((df["dataset"] == a.dataset) & (df["rate"] == a.rate) & (df["method"] == a.method)
+            & df["seed"].isin(a.seeds) & (df["settings"] == json.dumps(settings_from(a.set)))
+            & (df["quick"].astype(str) == str(a.quick)))
+    df = df[same]
+    complete = df.groupby(["seed", "iteration"])["run"].transform("count") == a.runs
+    return df[complete].to_dict("records")
 
 
 def summary(df: pd.DataFrame) -> str:
