@@ -60,7 +60,8 @@ def main(argv=None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     data = load_dataset(a.dataset)
     csv = out.parent / (out.name + ".csv")
-    rows = finished_rows(csv, a)
+    rows = finished_rows(csv, a, settings)
+    done = {(r["seed"], r["iteration"]) for r in rows}
     for seed in a.seeds:
         folder = out.parent / f"{out.name}.snapshots" / f"{a.dataset}-{a.rate:g}-{a.method}-seed{seed}"
         if not (folder / "selected.pt").exists():
@@ -72,7 +73,7 @@ def main(argv=None) -> None:
         feature_score = FeatureScore(data, seed=seed, device=device)
         for path in paths:
             iteration = int(path.stem.split("-")[1])
-            if any(r["seed"] == seed and r["iteration"] == iteration for r in rows):
+            if (seed, iteration) in done:
                 continue  # evaluated before an interrupt
             graph = torch.load(path, weights_only=False)
             score = feature_score(graph.x, graph.y)
@@ -89,25 +90,25 @@ def main(argv=None) -> None:
     print((out.parent / (out.name + ".md")).read_text())
 
 
-def finished_rows(csv: Path, a: argparse.Namespace) -> list[dict]:
+def finished_rows(csv: Path, a: argparse.Namespace, settings: dict) -> list[dict]:
     """The rows of an earlier, interrupted run of the same study in ``csv``: snapshots of
     the same dataset, rate, method, settings and seeds evaluated with ``a.runs`` runs.
     Those are not evaluated again; the file is rewritten with them and the new rows.
 
     >>> import tempfile
-    >>> a = argparse.Namespace(dataset="cora", rate=0.5, method="geom", seeds=[0], runs=2, set=[], quick=False)
+    >>> a = argparse.Namespace(dataset="cora", rate=0.5, method="geom", seeds=[0], runs=2, quick=False)
     >>> row = dict(dataset="cora", rate=0.5, method="geom", seed=0, settings="{}", quick=False)
     >>> path = Path(tempfile.mkdtemp()) / "s.csv"
     >>> pd.DataFrame([{**row, "iteration": 0, "run": 0}, {**row, "iteration": 0, "run": 1},
     ...               {**row, "iteration": 10, "run": 0}, {**row, "seed": 1, "iteration": 0, "run": 0}]).to_csv(path)
-    >>> [(r["iteration"], r["run"]) for r in finished_rows(path, a)]
+    >>> [(r["iteration"], r["run"]) for r in finished_rows(path, a, {})]
     [(0, 0), (0, 1)]
     """
     if not csv.exists():
         return []
     df = pd.read_csv(csv, keep_default_na=False)
     same = ((df["dataset"] == a.dataset) & (df["rate"] == a.rate) & (df["method"] == a.method)
-            & df["seed"].isin(a.seeds) & (df["settings"] == json.dumps(settings_from(a.set)))
+            & df["seed"].isin(a.seeds) & (df["settings"] == json.dumps(settings))
             & (df["quick"].astype(str) == str(a.quick)))
     df = df[same]
     complete = df.groupby(["seed", "iteration"])["run"].transform("count") == a.runs
