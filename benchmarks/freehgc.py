@@ -100,6 +100,11 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models
     return df
 
 
+def names(text: str) -> list[str]:
+    """A comma-separated list, empty items dropped: ``names("a,,b")`` -> ``['a', 'b']``, ``names("")`` -> ``[]``."""
+    return [item for item in text.split(",") if item]
+
+
 def key_values(pairs: list[str]) -> dict:
     """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``."""
     return {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in pairs)}
@@ -113,7 +118,7 @@ def main() -> None:
     ap.add_argument("--ratios", help="shares of all target nodes, in place of --rates (the MUTAG table)")
     ap.add_argument("--seeds", default="0,1,2,3,4")
     ap.add_argument("--epochs", type=int, default=500)
-    ap.add_argument("--methods", default="freehgc,random-hg")
+    ap.add_argument("--methods", default="freehgc,random-hg", help='methods, comma-separated; "" for the whole-graph rows only')
     ap.add_argument("--models", default="sehgnn", help="evaluators, comma-separated: sehgnn,han,hgt,simple-hgn")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-graph rows")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="setting for every method")
@@ -134,7 +139,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     fractions = a.ratios or a.rates
     run(a.datasets.split(","), [float(r) for r in fractions.split(",")], [int(s) for s in a.seeds.split(",")],
-        a.epochs, a.methods.split(","), out, a.threads, a.models.split(","), not a.no_whole,
+        a.epochs, names(a.methods), out, a.threads, names(a.models), not a.no_whole,
         "ratio" if a.ratios else "rate", key_values(a.set), evaluator, a.label_reference)
 
 

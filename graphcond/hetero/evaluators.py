@@ -1,10 +1,10 @@
 """The heterogeneous evaluators by name: ``sehgnn`` (default), ``han``, ``hgt``,
-``simple-hgn``, ``rgcn``; :func:`fit_heterogeneous` is what ``evaluate`` calls for a
+``hgt-pyg``, ``simple-hgn``, ``rgcn``; :func:`fit_heterogeneous` is what ``evaluate`` calls for a
 ``HeteroData``.
 
 Example:
     >>> sorted(HETERO_MODELS)
-    ['han', 'hgt', 'rgcn', 'sehgnn', 'simple-hgn']
+    ['han', 'hgt', 'hgt-pyg', 'rgcn', 'sehgnn', 'simple-hgn']
 """
 from __future__ import annotations
 
