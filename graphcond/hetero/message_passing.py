@@ -44,9 +44,9 @@ Defaults (``TrainConfig`` fields left at their generic values): hidden 64, lr 0.
 dropout 0.5, weight decay 1e-4, 500 epochs, 2 layers. HGB's scripts differ per model,
 and only ``hgt`` follows its layers (above). Simple-HGN there (``baseline/run_new.py``):
 64 units per head with the 8 heads concatenated (here 64 in all), 3 layers, lr 5e-4,
-attention dropout and a LeakyReLU slope of 0.05; at that width one run (FreeHGC DBLP
-2.4%, seed 0) scored 77.75 against 76.65 (validation 79.8 against 77.8), so the
-narrower default stays until more seeds say otherwise.
+attention dropout and a LeakyReLU slope of 0.05; at that width FreeHGC DBLP 2.4%
+(seeds 0-2) scored 74.92 against 74.05 on test and 76.82 against 77.50 on validation,
+so the narrower default stays (``benchmarks/reports/freehgc.md``).
 Validation every :data:`VAL_EVERY` = 5 epochs (a CPU-budget deviation: each is a
 forward pass over the whole original graph), patience :data:`PATIENCE` = 100 epochs:
 trained on a condensed graph these models learn slowly (Simple-HGN on FreeHGC's ACM
