@@ -133,15 +133,18 @@ class HGTLayer(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, h: dict[str, Tensor], edges: dict[tuple, Tensor]) -> dict[str, Tensor]:
+        def per_head(maps: nn.ModuleDict) -> dict[str, Tensor]:  # once per type, not per relation
+            return {t: maps[t](h[t]).view(-1, self.heads, self.dk) for t in self.types}
+
+        keys, values, queries = per_head(self.k), per_head(self.v), per_head(self.q)
         total, count = {}, {}
         for r, rel in enumerate(self.relations):
             src_t, dst_t = rel[0], rel[2]
             src, dst = edges[rel]
             n = h[dst_t].size(0)
-            key = torch.einsum("nhd,hde->nhe", self.k[src_t](h[src_t]).view(-1, self.heads, self.dk), self.att[r])
-            val = torch.einsum("nhd,hde->nhe", self.v[src_t](h[src_t]).view(-1, self.heads, self.dk), self.msg[r])
-            query = self.q[dst_t](h[dst_t]).view(-1, self.heads, self.dk)
-            score = (query[dst] * key[src]).sum(-1) * self.prior[r] / math.sqrt(self.dk)
+            key = torch.einsum("nhd,hde->nhe", keys[src_t], self.att[r])
+            val = torch.einsum("nhd,hde->nhe", values[src_t], self.msg[r])
+            score = (queries[dst_t][dst] * key[src]).sum(-1) * self.prior[r] / math.sqrt(self.dk)
             weight = softmax(score, dst, num_nodes=n).unsqueeze(-1)
             out = torch.zeros(n, self.heads, self.dk, dtype=val.dtype, device=val.device).index_add_(0, dst, weight * val[src])
             total[dst_t] = total.get(dst_t, 0) + out.view(n, -1)
