@@ -14,6 +14,7 @@ test nodes. Writes tidy rows (CSV) and a mean ± std table (Markdown).
     python benchmarks/freehgc.py --datasets mutag --ratios 0.01,0.02 --models rgcn   # ratio of all target nodes
     python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods coarsening-hg --set candidates=edges
     python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods freehgc --sehgnn select=loss   # evaluator option
+    python benchmarks/freehgc.py --datasets dblp --methods "" --models simple-hgn --mp features=hgb  # HAN/HGT/Simple-HGN/R-GCN option
     python benchmarks/freehgc.py --datasets acm --rates 0.05 --methods freehgc,random-hg --label-reference
 
 ``--label-reference`` adds, for every condensed graph whose target nodes are selected
@@ -35,7 +36,7 @@ import pandas as pd
 import torch
 
 import graphcond
-from graphcond.hetero import sehgnn
+from graphcond.hetero import message_passing, sehgnn
 from graphcond.hetero.evaluators import fit_heterogeneous
 from graphcond.methods.base import parse_value
 from graphcond.training import TrainConfig
@@ -57,16 +58,19 @@ def labels_on_whole(data, condensed):
 
 def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models=("sehgnn",),
         whole: bool = True, budget: str = "rate", overrides: dict | None = None,
-        evaluator: dict | None = None, label_reference: bool = False) -> pd.DataFrame:
+        evaluator: dict | None = None, label_reference: bool = False, mp: dict | None = None) -> pd.DataFrame:
     """``rates`` are shares of the training labels, or of all target nodes with ``budget="ratio"``;
-    ``evaluator`` sets :data:`graphcond.hetero.sehgnn.SETTINGS` (recorded as ``sehgnn.KEY``)."""
+    ``evaluator`` sets :data:`graphcond.hetero.sehgnn.SETTINGS` (recorded as ``sehgnn.KEY``), ``mp``
+    :data:`graphcond.hetero.message_passing.SETTINGS` (recorded as ``mp.KEY``)."""
     torch.set_num_threads(threads)
     rows = []
     dev = torch.device("cpu")
     overrides = overrides or {}
-    evaluator = evaluator or {}
+    evaluator, mp = evaluator or {}, mp or {}
     sehgnn.SETTINGS.update(evaluator)
-    settings = " ".join([f"{k}={v}" for k, v in overrides.items()] + [f"sehgnn.{k}={v}" for k, v in evaluator.items()])
+    message_passing.SETTINGS.update(mp)
+    settings = " ".join([f"{k}={v}" for k, v in overrides.items()] + [f"sehgnn.{k}={v}" for k, v in evaluator.items()]
+                        + [f"mp.{k}={v}" for k, v in mp.items()])
     for name in datasets:
         data = graphcond.load_dataset(name)
         jobs = [("whole", None)] * whole + [(m, r) for r in rates for m in methods]
@@ -124,6 +128,9 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="setting for every method")
     ap.add_argument("--sehgnn", action="append", default=[], metavar="KEY=VALUE",
                     help="SeHGNN evaluator setting (graphcond.hetero.sehgnn.SETTINGS), e.g. select=loss")
+    ap.add_argument("--mp", action="append", default=[], metavar="KEY=VALUE",
+                    help="setting of the message-passing evaluators (graphcond.hetero.message_passing.SETTINGS), "
+                         "e.g. features=hgb")
     ap.add_argument("--label-reference", action="store_true",
                     help="also train on the whole graph with only the selected target nodes labelled")
     ap.add_argument("--threads", type=int, default=1)
@@ -131,16 +138,18 @@ def main() -> None:
     a = ap.parse_args()
     if a.quick:
         a.datasets, a.rates, a.seeds = "acm", "0.1", "0,1"  # 500 epochs: patience stops it early
-    evaluator = key_values(a.sehgnn)
-    unknown = set(evaluator) - set(sehgnn.SETTINGS)
-    if unknown:
-        ap.error(f"unknown SeHGNN setting(s) {sorted(unknown)}; settings: {sorted(sehgnn.SETTINGS)}")
+    evaluator, mp = key_values(a.sehgnn), key_values(a.mp)
+    for given, known, flag in ((evaluator, sehgnn.SETTINGS, "--sehgnn"), (mp, message_passing.SETTINGS, "--mp")):
+        if set(given) - set(known):
+            ap.error(f"unknown {flag} setting(s) {sorted(set(given) - set(known))}; settings: {sorted(known)}")
+    if mp.get("features", "hgb") not in message_passing.FEATURES:
+        ap.error(f"--mp features must be one of {message_passing.FEATURES}")
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fractions = a.ratios or a.rates
     run(a.datasets.split(","), [float(r) for r in fractions.split(",")], [int(s) for s in a.seeds.split(",")],
         a.epochs, names(a.methods), out, a.threads, names(a.models), not a.no_whole,
-        "ratio" if a.ratios else "rate", key_values(a.set), evaluator, a.label_reference)
+        "ratio" if a.ratios else "rate", key_values(a.set), evaluator, a.label_reference, mp)
 
 
 if __name__ == "__main__":

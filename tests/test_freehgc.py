@@ -14,6 +14,7 @@ from graphcond.budget import class_ids
 from graphcond.hetero.freehgc import (FreeHGCConfig, covering_top, greedy_path_scores, jaccard_terms, node_roles,
                                       ppr, type_budget, unlinked_targets)
 from graphcond.hetero.metapaths import MetaPathAdjacency, enumerate_metapaths, path_name, relation_matrix
+from graphcond.hetero.sehgnn import id_rows
 
 
 def tiny() -> HeteroData:
@@ -201,6 +202,21 @@ def test_acm_hyper_nodes_and_reverse_edges(acm, acm_freehgc):
         else:  # featureless: mean of one-hot rows
             assert g[leaf].x.shape[1] == acm[leaf].num_nodes
             torch.testing.assert_close(g[leaf].x.sum(1), torch.ones(g[leaf].num_nodes))
+
+
+@pytest.mark.realdata
+@needs_data
+def test_acm_id_rows_are_original_rows_and_member_means(acm, acm_freehgc):
+    g = acm_freehgc.graph
+    papers = id_rows(g, "paper", acm)
+    assert papers.shape == (g["paper"].num_nodes, acm["paper"].num_nodes)
+    assert papers.indices.tolist() == g["paper"].source_nodes.tolist() and set(papers.data) == {1.0}
+    np.testing.assert_allclose(id_rows(g, "term", acm).toarray(), g["term"].x.numpy())  # featureless: x is the mean
+    authors, ptr, idx = id_rows(g, "author", acm), g["author"].member_ptr, g["author"].member_idx
+    for h in (0, g["author"].num_nodes - 1):
+        row = authors.getrow(h)
+        assert sorted(row.indices.tolist()) == sorted(idx[ptr[h]:ptr[h + 1]].tolist())
+        np.testing.assert_allclose(row.data.sum(), 1.0, rtol=1e-6)
 
 
 @pytest.mark.realdata

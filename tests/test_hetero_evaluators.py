@@ -7,7 +7,7 @@ import torch
 from torch_geometric.data import HeteroData
 
 from graphcond.hetero.evaluators import fit_heterogeneous
-from graphcond.hetero import sehgnn
+from graphcond.hetero import message_passing, sehgnn
 from graphcond.hetero.message_passing import HGTLayer, han_paths, metapath_edges
 from graphcond.hetero.sehgnn import train_and_select
 from graphcond.models.homogeneous import dropout
@@ -103,6 +103,28 @@ def test_models_learn_through_the_neighbours(model):
     g = toy()
     res = fit_heterogeneous(g, g, TrainConfig(model=model, epochs=200, lr=0.01), torch.device("cpu"), 0)
     assert res.test > 0.85, res.test  # paper features alone (logistic regression): 0.47
+
+
+def test_id_features_learn_through_the_neighbours(monkeypatch):
+    """HGB's id vectors in place of every type's features: the test papers' own embeddings
+    are never trained, so only their authors' (trained through the training papers) help."""
+    torch.set_num_threads(1)
+    monkeypatch.setitem(message_passing.SETTINGS, "features", "id")
+    g = toy()
+    res = fit_heterogeneous(g, g, TrainConfig(model="simple-hgn", epochs=200, lr=0.01), torch.device("cpu"), 0)
+    assert res.test > 0.85, res.test
+
+
+def test_id_features_need_the_original_ids(monkeypatch):
+    monkeypatch.setitem(message_passing.SETTINGS, "features", "target")
+    g, small = toy(), toy()
+    small["author"].x = small["author"].x[:5]
+    small["paper", "to", "author"].edge_index = torch.zeros(2, 0, dtype=torch.long)
+    small["author", "to", "paper"].edge_index = torch.zeros(2, 0, dtype=torch.long)
+    with pytest.raises(ValueError, match="no original ids"):
+        fit_heterogeneous(small, g, TrainConfig(model="hgt", epochs=1), torch.device("cpu"), 0)
+    small["author"].source_nodes = torch.tensor([4, 0, 1, 2, 3])
+    assert message_passing.type_inputs(small, g)["author"].to_dense()[0].nonzero().view(-1).tolist() == [4]
 
 
 def test_unknown_model_refused():

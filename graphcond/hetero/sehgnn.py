@@ -172,17 +172,42 @@ def label_features(graph, paths, rows, num_classes: int) -> list[Tensor]:
 
 def type_features(graph, t: str, ref) -> sp.csr_matrix | np.ndarray:
     """Features of type ``t`` of ``graph`` in the feature space of ``ref`` (the
-    original graph): ``x`` when present, else one-hot rows of ``source_nodes`` (or of
-    the node ids) over ``ref[t]``'s nodes."""
+    original graph): ``x`` when present, else :func:`id_rows`."""
     store = graph[t]
     if "x" in store and store.x is not None:
         x = store.x
         if x.is_sparse or x.layout != torch.strided:
             x = x.to_dense()
         return x.float().cpu().numpy()
+    return id_rows(graph, t, ref)
+
+
+def id_rows(graph, t: str, ref) -> sp.csr_matrix:
+    """Type ``t``'s nodes of ``graph`` as id vectors over ``ref[t]``'s (the original
+    graph's) nodes: a kept node's one-hot row (``source_nodes``), a hyper-node's mean of
+    its members' rows (``member_ptr`` / ``member_idx``); ``ref``'s own nodes: the identity.
+
+    >>> from torch_geometric.data import HeteroData
+    >>> ref, g = HeteroData(), HeteroData()
+    >>> ref["a"].num_nodes, g["a"].num_nodes = 3, 2
+    >>> g["a"].member_ptr, g["a"].member_idx = torch.tensor([0, 1, 3]), torch.tensor([2, 0, 1])
+    >>> id_rows(g, "a", ref).toarray().tolist()
+    [[0.0, 0.0, 1.0], [0.5, 0.5, 0.0]]
+    """
+    store, dim = graph[t], int(ref[t].num_nodes)
+    if "member_ptr" in store:
+        ptr, idx = store.member_ptr.cpu().numpy(), store.member_idx.cpu().numpy()
+        sizes = np.diff(ptr)
+        weights = np.repeat(1.0 / np.maximum(sizes, 1), sizes).astype(np.float32)
+        return sp.csr_matrix((weights, idx, ptr), shape=(len(sizes), dim))
     n = int(store.num_nodes)
-    dim = int(ref[t].num_nodes)
-    ids = store.source_nodes.cpu().numpy() if "source_nodes" in store else np.arange(n)
+    if "source_nodes" in store:
+        ids = store.source_nodes.cpu().numpy()
+    elif n == dim:
+        ids = np.arange(n)
+    else:
+        raise ValueError(f"node type {t!r} has {n} nodes, the original graph {dim}, and no original ids "
+                         f"(source_nodes or member_ptr/member_idx) to give them id vectors")
     return sp.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), ids)), shape=(n, dim))
 
 
