@@ -47,10 +47,9 @@ model and dataset (:data:`HGB_FEATURES`: Simple-HGN DBLP ``id``, ACM ``target``;
 DBLP ``target``; ``loaded`` elsewhere, IMDB and HAN included); ``loaded`` the stored
 features, with one-hot id rows for featureless types (the default until stop 48);
 ``target`` the target type's features and id vectors for every other type; ``id`` id
-vectors for every type. On a condensed graph a node's id vector
-is its original one-hot row, a hyper-node's the mean of its members' rows
-(:func:`~.sehgnn.id_rows`), so with id vectors an original node missing from the
-condensed graph keeps an untrained embedding.
+vectors for every type. On a condensed graph a node's id vector is its original one-hot
+row, a hyper-node's the mean of its members' rows (:func:`~.sehgnn.id_rows`), so with id
+vectors an original node missing from the condensed graph keeps an untrained embedding.
 HGB's inputs bring the whole-DBLP scores to HGB's published ones (seed 0, test micro-F1:
 Simple-HGN 92.78, HGT 93.77, against 89.15 / 90.99 with ``loaded``) and cost Simple-HGN
 on ACM (whole 89.28 against 91.08; FreeHGC 2.4%, seeds 0-2, validation 76.06 against
