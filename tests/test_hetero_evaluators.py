@@ -111,6 +111,8 @@ def test_id_features_learn_through_the_neighbours(monkeypatch):
     torch.set_num_threads(1)
     monkeypatch.setitem(message_passing.SETTINGS, "features", "id")
     g = toy()
+    assert {t: tuple(v.shape) for t, v in message_passing.type_inputs(g, g).items()} == {
+        "paper": (240, 240), "author": (30, 30)}  # the setting is applied: one column per node
     res = fit_heterogeneous(g, g, TrainConfig(model="simple-hgn", epochs=200, lr=0.01), torch.device("cpu"), 0)
     assert res.test > 0.85, res.test
 
