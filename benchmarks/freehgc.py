@@ -39,7 +39,7 @@ import graphcond
 from graphcond.hetero import message_passing, sehgnn
 from graphcond.hetero.evaluators import fit_heterogeneous
 from graphcond.methods.base import parse_value
-from graphcond.training import TrainConfig
+from graphcond.training import HeteroTrainConfig
 from graphcond.results import markdown
 
 
@@ -83,7 +83,7 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models
                     graphs.append((f"{method}: labels on whole graph", labels_on_whole(data, c.graph)))
                 for (variant, graph), model in itertools.product(graphs, models):
                     t0 = time.perf_counter()
-                    res = fit_heterogeneous(graph, data, TrainConfig(model=model, epochs=epochs), dev, seed)
+                    res = fit_heterogeneous(graph, data, HeteroTrainConfig(model=model, epochs=epochs), dev, seed)
                     rows.append({
                         "dataset": name, "method": variant, "model": model, "rate": c.meta.get("rate"),
                         "ratio": c.meta["ratio"],
@@ -144,6 +144,8 @@ def main() -> None:
             ap.error(f"unknown {flag} setting(s) {sorted(set(given) - set(known))}; settings: {sorted(known)}")
     if mp.get("features", "hgb") not in message_passing.FEATURES:
         ap.error(f"--mp features must be one of {message_passing.FEATURES}")
+    if mp.get("hgt_optimizer", "adam") not in sehgnn.OPTIMIZERS:
+        ap.error(f"--mp hgt_optimizer must be one of {sehgnn.OPTIMIZERS}")
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fractions = a.ratios or a.rates

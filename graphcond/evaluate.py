@@ -27,13 +27,14 @@ from .runtime import measure, resolve_device
 from .training import TrainConfig, fit
 
 # kind -> (fit function, metric name); heterogeneous evaluators register themselves here.
-EVALUATORS: dict[str, tuple[Callable, str, str]] = {"homogeneous": (fit, "accuracy", "gcn")}
+EVALUATORS: dict[str, tuple[Callable, str, str, type]] = {"homogeneous": (fit, "accuracy", "gcn", TrainConfig)}
 
 
-def register_evaluator(kind: str, fit_fn: Callable, metric: str, default_model: str) -> None:
+def register_evaluator(kind: str, fit_fn: Callable, metric: str, default_model: str,
+                       config: type = TrainConfig) -> None:
     """Make ``evaluate`` train graphs of ``kind`` with ``fit_fn(train, eval, cfg, device, seed)``
-    (``default_model`` when the caller names none)."""
-    EVALUATORS[kind] = (fit_fn, metric, default_model)
+    (``default_model`` when the caller names none; ``cfg`` a ``config``)."""
+    EVALUATORS[kind] = (fit_fn, metric, default_model, config)
 
 
 def _std(values: list[float]) -> float:
@@ -112,8 +113,9 @@ def evaluate(
     """Evaluate one or several condensed graphs of ``data`` (see module docstring).
 
     ``train_overrides`` set :class:`~graphcond.training.TrainConfig` fields
-    (``epochs``, ``lr``, ``weight_decay``, ``hidden``, ``nlayers``, ``dropout``).
-    ``model`` defaults to ``"gcn"`` (homogeneous) or ``"sehgnn"`` (heterogeneous).
+    (``epochs``, ``lr``, ``weight_decay``, ``hidden``, ``nlayers``, ``dropout``); on a
+    heterogeneous graph those not given take the model's own defaults
+    (:class:`~graphcond.training.HeteroTrainConfig`). ``model`` defaults to ``"gcn"`` (homogeneous) or ``"sehgnn"`` (heterogeneous).
     """
     graphs = [condensed] if isinstance(condensed, Condensed) else list(condensed)
     if not graphs:
@@ -122,8 +124,8 @@ def evaluate(
     unknown = set(train_overrides) - fields
     if unknown:
         raise KeyError(f"unknown training setting(s) {sorted(unknown)}; settings: {sorted(fields)}")
-    fit_fn, metric, default_model = EVALUATORS["heterogeneous" if is_hetero(data) else "homogeneous"]
-    cfg = TrainConfig(model=model or default_model, **train_overrides)
+    fit_fn, metric, default_model, config = EVALUATORS["heterogeneous" if is_hetero(data) else "homogeneous"]
+    cfg = config(model=model or default_model, **train_overrides)
     dev = resolve_device(device)
     out = Evaluation(metric=metric)
     for gid, c in enumerate(graphs):

@@ -45,6 +45,25 @@ class TrainConfig:
 
 
 @dataclass
+class HeteroTrainConfig(TrainConfig):
+    """Settings of one heterogeneous evaluator run: a field left ``None`` takes the
+    model's own default (SeHGNN's, HAN's, ...; see :mod:`graphcond.hetero`), a field
+    given is used as given, even where it equals a homogeneous default.
+
+    >>> HeteroTrainConfig(model="han", lr=0.01).lr, HeteroTrainConfig().epochs
+    (0.01, None)
+    """
+
+    model: str = "sehgnn"
+    epochs: int | None = None
+    lr: float | None = None
+    weight_decay: float | None = None
+    hidden: int | None = None
+    nlayers: int | None = None
+    dropout: float | None = None
+
+
+@dataclass
 class FitResult:
     """Validation and test metric at the selected epoch, and the trained model."""
 

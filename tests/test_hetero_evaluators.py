@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch_geometric.data import HeteroData
 
 from graphcond.hetero.evaluators import fit_heterogeneous
@@ -11,7 +12,7 @@ from graphcond.hetero import message_passing, sehgnn
 from graphcond.hetero.message_passing import HGTLayer, han_paths, metapath_edges
 from graphcond.hetero.sehgnn import train_and_select
 from graphcond.models.homogeneous import dropout
-from graphcond.training import TrainConfig
+from graphcond.training import HeteroTrainConfig
 
 
 def test_metapath_edges_by_hand():
@@ -97,12 +98,34 @@ def test_hgt_layer_by_hand():
             assert torch.allclose(out[t][j], expected(t, j), atol=1e-5), (t, j)
 
 
-@pytest.mark.parametrize("model", ["han", "hgt", "hgt-pyg", "simple-hgn", "rgcn"])
+@pytest.mark.parametrize("model", ["han", "hgt", "hgt-pyg", "simple-hgn", "simple-hgn-pyg", "rgcn"])
 def test_models_learn_through_the_neighbours(model):
     torch.set_num_threads(1)
     g = toy()
-    res = fit_heterogeneous(g, g, TrainConfig(model=model, epochs=200, lr=0.01), torch.device("cpu"), 0)
+    res = fit_heterogeneous(g, g, HeteroTrainConfig(model=model, epochs=200, lr=0.01), torch.device("cpu"), 0)
     assert res.test > 0.85, res.test  # paper features alone (logistic regression): 0.47
+
+
+def test_simple_hgn_layer_by_hand():
+    """HGB's attention with the edge-type term, the attention residual and the node residual."""
+    torch.manual_seed(0)
+    layer = message_passing.SimpleHGNLayer(3, 2, heads=1, num_etypes=2, edge_dim=4, dropout=0.0, residual=True,
+                                           alpha=0.25).eval()
+    z = torch.randn(3, 3)
+    ei, et = torch.tensor([[0, 1, 1], [2, 2, 0]]), torch.tensor([0, 1, 1])  # node 2 hears 0 and 1, node 0 hears 1
+    prev = torch.tensor([[0.9], [0.1], [1.0]])
+    out, att = layer(z, ei, et, prev)
+    h = z @ layer.fc.weight.T
+    e = layer.fc_e(layer.edge_emb(et))
+    score = [F.leaky_relu(h[s] @ layer.attn_l[0, 0] + h[d] @ layer.attn_r[0, 0] + e[i] @ layer.attn_e[0, 0], 0.05)
+             for i, (s, d) in enumerate(ei.T.tolist())]
+    soft = torch.softmax(torch.stack(score[:2]), 0)
+    expected = torch.stack([soft[0], soft[1], torch.tensor(1.0)]) * 0.75 + prev[:, 0] * 0.25
+    assert torch.allclose(att[:, 0], expected, atol=1e-6)
+    res = z @ layer.res.weight.T
+    assert torch.allclose(out[2, 0], expected[0] * h[0] + expected[1] * h[1] + res[2], atol=1e-5)
+    assert torch.allclose(out[0, 0], expected[2] * h[1] + res[0], atol=1e-5)
+    assert torch.allclose(out[1, 0], res[1], atol=1e-6)  # no in-edge: the residual alone
 
 
 def test_id_features_learn_through_the_neighbours(monkeypatch):
@@ -113,7 +136,7 @@ def test_id_features_learn_through_the_neighbours(monkeypatch):
     g = toy()
     assert {t: tuple(v.shape) for t, v in message_passing.type_inputs(g, g).items()} == {
         "paper": (240, 240), "author": (30, 30)}  # the setting is applied: one column per node
-    res = fit_heterogeneous(g, g, TrainConfig(model="simple-hgn", epochs=200, lr=0.01), torch.device("cpu"), 0)
+    res = fit_heterogeneous(g, g, HeteroTrainConfig(model="simple-hgn", epochs=200, lr=0.01), torch.device("cpu"), 0)
     assert res.test > 0.85, res.test
 
 
@@ -124,14 +147,31 @@ def test_id_features_need_the_original_ids(monkeypatch):
     small["paper", "to", "author"].edge_index = torch.zeros(2, 0, dtype=torch.long)
     small["author", "to", "paper"].edge_index = torch.zeros(2, 0, dtype=torch.long)
     with pytest.raises(ValueError, match="no original ids"):
-        fit_heterogeneous(small, g, TrainConfig(model="hgt", epochs=1), torch.device("cpu"), 0)
+        fit_heterogeneous(small, g, HeteroTrainConfig(model="hgt", epochs=1), torch.device("cpu"), 0)
     small["author"].source_nodes = torch.tensor([4, 0, 1, 2, 3])
     assert message_passing.type_inputs(small, g)["author"].to_dense()[0].nonzero().view(-1).tolist() == [4]
 
 
+def test_given_settings_are_used_even_at_homogeneous_defaults():
+    from graphcond.hetero.sehgnn import _setting
+    from graphcond.training import TrainConfig
+    han = {"lr": 0.005, "epochs": 500}
+    assert _setting(HeteroTrainConfig(model="han", lr=0.01), "lr", han) == 0.01  # 0.01 is TrainConfig's lr
+    assert _setting(HeteroTrainConfig(model="han", epochs=600), "epochs", han) == 600
+    assert _setting(HeteroTrainConfig(model="han"), "lr", han) == 0.005
+    with pytest.raises(TypeError, match="HeteroTrainConfig"):
+        _setting(TrainConfig(model="han"), "lr", han)
+
+
+def test_unknown_optimizer_refused():
+    with pytest.raises(ValueError, match="adamw-onecycle"):
+        train_and_select(torch.nn.Linear(2, 2), None, torch.zeros(2), None, torch.zeros(2), None,
+                         torch.zeros(2), False, 0.01, 0.0, 10, torch.device("cpu"), optimizer="sgd")
+
+
 def test_unknown_model_refused():
     with pytest.raises(ValueError, match="one of"):
-        fit_heterogeneous(toy(), toy(), TrainConfig(model="gcn"), torch.device("cpu"), 0)
+        fit_heterogeneous(toy(), toy(), HeteroTrainConfig(model="gcn"), torch.device("cpu"), 0)
 
 
 class ScriptedValidation(torch.nn.Module):
@@ -207,7 +247,7 @@ def test_label_channels_reach_training_and_embeddings(monkeypatch):
     monkeypatch.setitem(sehgnn.SETTINGS, "label_hops", 2)
     g = toy()
     assert len(sehgnn.model_inputs(g, g, [0, 1], hops=2)) == 1 + 2 + 1  # raw, 2 feature paths, 1 label path
-    emb = sehgnn.sehgnn_embeddings(g, torch.arange(5), TrainConfig(epochs=5, hidden=16), torch.device("cpu"), 0, hops=2)
+    emb = sehgnn.sehgnn_embeddings(g, torch.arange(5), HeteroTrainConfig(epochs=5, hidden=16), torch.device("cpu"), 0, hops=2)
     assert emb.shape == (5, 16)
 
 
@@ -232,11 +272,11 @@ def test_sehgnn_batchnorm_head_standardises_each_evaluated_batch(monkeypatch):
     monkeypatch.setitem(sehgnn.DATASET_DEFAULTS, "toy", {"head": "batchnorm"})
     named = toy()
     named.name = "toy"
-    fitted = fit_heterogeneous(named, named, TrainConfig(model="sehgnn", epochs=2), torch.device("cpu"), 0)
+    fitted = fit_heterogeneous(named, named, HeteroTrainConfig(model="sehgnn", epochs=2), torch.device("cpu"), 0)
     assert isinstance(fitted.model.head[-1], torch.nn.BatchNorm1d)
     monkeypatch.setitem(sehgnn.SETTINGS, "head", "batchnorm")
     g = toy()
-    res = fit_heterogeneous(g, g, TrainConfig(model="sehgnn", epochs=200, lr=0.01), torch.device("cpu"), 0)
+    res = fit_heterogeneous(g, g, HeteroTrainConfig(model="sehgnn", epochs=200, lr=0.01), torch.device("cpu"), 0)
     assert res.test > 0.85, res.test
 
 
@@ -256,7 +296,7 @@ def test_sehgnn_reference_layers(monkeypatch):
     monkeypatch.setitem(sehgnn.SETTINGS, "layers", "sehgnn")
     assert sehgnn.resolve_layers("acm") is sehgnn.ReferenceSeHGNN and sehgnn.resolve_head("acm") == "batchnorm"
     g = toy()
-    res = fit_heterogeneous(g, g, TrainConfig(model="sehgnn", epochs=200, lr=0.01), torch.device("cpu"), 0)
+    res = fit_heterogeneous(g, g, HeteroTrainConfig(model="sehgnn", epochs=200, lr=0.01), torch.device("cpu"), 0)
     assert isinstance(res.model, sehgnn.ReferenceSeHGNN)
     assert res.test > 0.85, res.test  # paper features alone (logistic regression): 0.47
     monkeypatch.setitem(sehgnn.SETTINGS, "layers", "dense")

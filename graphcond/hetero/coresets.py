@@ -32,7 +32,7 @@ from ..budget import Budget, class_ids
 from ..methods.base import Method, register_method
 from ..methods.selection import select_per_class
 from .freehgc import FreeHGCConfig, condense_others
-from ..training import TrainConfig
+from ..training import HeteroTrainConfig
 from .metapaths import default_hops, enumerate_metapaths
 from .sehgnn import sehgnn_embeddings
 
@@ -82,7 +82,7 @@ class _EmbeddingHG(RandomHG):
 
     def embeddings(self, data, train, seed, device) -> torch.Tensor:
         ms = seed if self.config.model_seed is None else self.config.model_seed
-        cfg = TrainConfig(model="sehgnn", epochs=self.config.epochs)
+        cfg = HeteroTrainConfig(model="sehgnn", epochs=self.config.epochs)
         emb = sehgnn_embeddings(data, train, cfg, device if device is not None else torch.device("cpu"), ms)
         full = torch.zeros(int(data[data.target].num_nodes), emb.size(1))
         full[train] = emb

@@ -15,10 +15,9 @@ the per-path linear projection is the same as a learnable embedding aggregated a
 the path. A condensed graph carries, for such a type, either ``x`` in that one-hot
 space (FreeHGC hyper-nodes: means of one-hot rows) or ``source_nodes``.
 
-Settings: ``TrainConfig.hidden/lr/dropout/epochs`` where given; fields left at the
-generic ``TrainConfig`` defaults take SeHGNN's (hidden 128, DBLP 512: see
-:data:`DATASET_DEFAULTS`; lr 0.001, dropout 0.5, 500 epochs, weight decay 0), so an
-explicit ``epochs=600`` reads as "default". Module-level :data:`SETTINGS`:
+Settings: ``HeteroTrainConfig.hidden/lr/dropout/epochs/weight_decay`` where given; fields
+left ``None`` take SeHGNN's (hidden 128, DBLP 512: see :data:`DATASET_DEFAULTS`; lr
+0.001, dropout 0.5, 500 epochs, weight decay 0). Module-level :data:`SETTINGS`:
 
 - ``"hops"``, the meta-path length: ``None`` (the FreeHGC authors' evaluation,
   :data:`~.metapaths.HOPS`, ACM 3 / others 2), ``"sehgnn"`` (SeHGNN's own, ACM 4 /
@@ -72,13 +71,14 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..models.homogeneous import dropout as values_dropout
-from ..training import TrainConfig
+from ..training import HeteroTrainConfig
 from .metapaths import HOPS, SEHGNN_HOPS, MetaPathAdjacency, default_hops, enumerate_metapaths, start_type
 
 SETTINGS = {"hops": None, "patience": 50, "batch_size": 4096, "sparse_below": 0.1, "select": "f1", "input_dropout": 0.0,
             "label_hops": 0, "head": None, "layers": None}
 # Width of each channel's learnable embedding in SeHGNN's own layers (its and the FreeHGC authors' ``in_feats``)
 EMBED = 512
+OPTIMIZERS = ("adam", "adamw-onecycle")  # of train_and_select
 # SeHGNN's ``--num-label-hops`` (its HGB scripts); ``SETTINGS["label_hops"] = "sehgnn"`` takes these
 SEHGNN_LABEL_HOPS = {"dblp": 4, "acm": 3, "imdb": 4, "freebase": 3}
 DEFAULTS = {"hidden": 128, "lr": 0.001, "dropout": 0.5, "epochs": 500, "weight_decay": 0.0, "head": "mlp",
@@ -424,10 +424,13 @@ class HeteroFitResult:
     model: nn.Module
 
 
-def _setting(cfg: TrainConfig, name: str, defaults: dict | None = None):
-    """``cfg.name`` where set, else the model's default (``defaults``, SeHGNN's by default)."""
+def _setting(cfg: HeteroTrainConfig, name: str, defaults: dict | None = None):
+    """``cfg.name`` where given, else the model's default (``defaults``, SeHGNN's by default)."""
+    if not isinstance(cfg, HeteroTrainConfig):
+        raise TypeError(f"heterogeneous evaluators take a HeteroTrainConfig (fields left None take the model's "
+                        f"defaults), not {type(cfg).__name__}")
     value = getattr(cfg, name)
-    return (defaults or DEFAULTS)[name] if value == getattr(TrainConfig(), name) else value
+    return (defaults or DEFAULTS)[name] if value is None else value
 
 
 def _take(feats: list[Tensor], idx: Tensor) -> list[Tensor]:
@@ -440,7 +443,7 @@ def _take(feats: list[Tensor], idx: Tensor) -> list[Tensor]:
     return out
 
 
-def fit_sehgnn(train_graph, eval_graph, cfg: TrainConfig, device, seed: int, hops=None) -> HeteroFitResult:
+def fit_sehgnn(train_graph, eval_graph, cfg: HeteroTrainConfig, device, seed: int, hops=None) -> HeteroFitResult:
     """Train SeHGNN on ``train_graph``'s training target nodes; select on
     ``eval_graph``'s validation nodes (patience ``SETTINGS['patience']``); report test
     micro-F1 (``.test``) and macro-F1 (``.test_macro``)."""
@@ -481,8 +484,11 @@ def fit_sehgnn(train_graph, eval_graph, cfg: TrainConfig, device, seed: int, hop
 
 def train_and_select(model: nn.Module, train_logits, y_train: Tensor, val_logits, y_val: Tensor, test_logits,
                      y_test: Tensor, multilabel: bool, lr: float, weight_decay: float, epochs: int,
-                     device, patience: int | None = None, val_every: int = 1) -> HeteroFitResult:
-    """Full-batch Adam on ``train_logits()`` (BCE when ``multilabel``, else cross-entropy),
+                     device, patience: int | None = None, val_every: int = 1,
+                     optimizer: str = "adam") -> HeteroFitResult:
+    """Full-batch training on ``train_logits()`` (BCE when ``multilabel``, else cross-entropy)
+    with ``optimizer``: ``"adam"`` at the constant ``lr``, or ``"adamw-onecycle"`` (HGB's
+    HGT script: AdamW, a one-cycle schedule over ``epochs`` peaking at ``lr`` after 5%),
     the epoch with the best validation score kept (validated every ``val_every``
     epochs; stop after ``patience`` epochs without a better one, default
     ``SETTINGS['patience']``), then test micro-/macro-F1 of that epoch; the logits
@@ -493,7 +499,12 @@ def train_and_select(model: nn.Module, train_logits, y_train: Tensor, val_logits
     if SETTINGS["select"] not in ("f1", "loss"):
         raise ValueError(f"SETTINGS['select'] must be 'f1' or 'loss', not {SETTINGS['select']!r}")
     by_loss = SETTINGS["select"] == "loss"
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {optimizer!r}")
+    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.AdamW)(
+        model.parameters(), lr=lr, weight_decay=weight_decay)
+    schedule = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs, pct_start=0.05)
+                if optimizer == "adamw-onecycle" else None)
     y_train = (y_train.float() if multilabel else y_train.long()).to(device)
     loss_fn = F.binary_cross_entropy_with_logits if multilabel else F.cross_entropy
     y_val_t = (y_val.float() if multilabel else y_val.long())
@@ -503,6 +514,8 @@ def train_and_select(model: nn.Module, train_logits, y_train: Tensor, val_logits
         opt.zero_grad()
         loss_fn(train_logits(), y_train).backward()
         opt.step()
+        if schedule is not None:
+            schedule.step()
         if epoch % val_every and epoch != epochs - 1:
             continue
         model.eval()
@@ -521,7 +534,7 @@ def train_and_select(model: nn.Module, train_logits, y_train: Tensor, val_logits
     return HeteroFitResult(best[0], test, best[2], test_macro, best[1], model)
 
 
-def sehgnn_embeddings(graph, rows, cfg: TrainConfig, device, seed: int, hops=None) -> Tensor:
+def sehgnn_embeddings(graph, rows, cfg: HeteroTrainConfig, device, seed: int, hops=None) -> Tensor:
     """Embeddings (the fused representation before the MLP head) of target ``rows`` of
     ``graph`` from a SeHGNN trained on ``graph``'s training nodes (selected on its
     validation nodes): the embeddings of the Herding-HG / K-Center-HG coresets."""
