@@ -15,6 +15,7 @@ test nodes. Writes tidy rows (CSV) and a mean ± std table (Markdown).
     python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods coarsening-hg --set candidates=edges
     python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods freehgc --sehgnn select=loss   # evaluator option
     python benchmarks/freehgc.py --datasets dblp --methods "" --models simple-hgn --mp features=hgb  # HAN/HGT/Simple-HGN/R-GCN option
+    python benchmarks/freehgc.py --datasets dblp --rates 0.1 --methods freehgc --models simple-hgn --train lr=0.0005 --train hidden=512
     python benchmarks/freehgc.py --datasets acm --rates 0.05 --methods freehgc,random-hg --label-reference
 
 ``--label-reference`` adds, for every condensed graph whose target nodes are selected
@@ -58,19 +59,21 @@ def labels_on_whole(data, condensed):
 
 def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models=("sehgnn",),
         whole: bool = True, budget: str = "rate", overrides: dict | None = None,
-        evaluator: dict | None = None, label_reference: bool = False, mp: dict | None = None) -> pd.DataFrame:
+        evaluator: dict | None = None, label_reference: bool = False, mp: dict | None = None,
+        train: dict | None = None) -> pd.DataFrame:
     """``rates`` are shares of the training labels, or of all target nodes with ``budget="ratio"``;
     ``evaluator`` sets :data:`graphcond.hetero.sehgnn.SETTINGS` (recorded as ``sehgnn.KEY``), ``mp``
-    :data:`graphcond.hetero.message_passing.SETTINGS` (recorded as ``mp.KEY``)."""
+    :data:`graphcond.hetero.message_passing.SETTINGS` (recorded as ``mp.KEY``), ``train``
+    :class:`~graphcond.training.HeteroTrainConfig` fields of every evaluator (``train.KEY``)."""
     torch.set_num_threads(threads)
     rows = []
     dev = torch.device("cpu")
     overrides = overrides or {}
-    evaluator, mp = evaluator or {}, mp or {}
+    evaluator, mp, train = evaluator or {}, mp or {}, train or {}
     sehgnn.SETTINGS.update(evaluator)
     message_passing.SETTINGS.update(mp)
     settings = " ".join([f"{k}={v}" for k, v in overrides.items()] + [f"sehgnn.{k}={v}" for k, v in evaluator.items()]
-                        + [f"mp.{k}={v}" for k, v in mp.items()])
+                        + [f"mp.{k}={v}" for k, v in mp.items()] + [f"train.{k}={v}" for k, v in train.items()])
     for name in datasets:
         data = graphcond.load_dataset(name)
         jobs = [("whole", None)] * whole + [(m, r) for r in rates for m in methods]
@@ -83,7 +86,7 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models
                     graphs.append((f"{method}: labels on whole graph", labels_on_whole(data, c.graph)))
                 for (variant, graph), model in itertools.product(graphs, models):
                     t0 = time.perf_counter()
-                    res = fit_heterogeneous(graph, data, HeteroTrainConfig(model=model, epochs=epochs), dev, seed)
+                    res = fit_heterogeneous(graph, data, HeteroTrainConfig(model=model, epochs=epochs, **train), dev, seed)
                     rows.append({
                         "dataset": name, "method": variant, "model": model, "rate": c.meta.get("rate"),
                         "ratio": c.meta["ratio"],
@@ -109,6 +112,9 @@ def names(text: str) -> list[str]:
     return [item for item in text.split(",") if item]
 
 
+TRAIN_KEYS = ("hidden", "lr", "weight_decay", "dropout", "nlayers")  # --train; epochs is --epochs
+
+
 def key_values(pairs: list[str]) -> dict:
     """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``."""
     return {k: parse_value(v) for k, v in (kv.split("=", 1) for kv in pairs)}
@@ -131,6 +137,9 @@ def main() -> None:
     ap.add_argument("--mp", action="append", default=[], metavar="KEY=VALUE",
                     help="setting of the message-passing evaluators (graphcond.hetero.message_passing.SETTINGS), "
                          "e.g. features=hgb")
+    ap.add_argument("--train", action="append", default=[], metavar="KEY=VALUE",
+                    help=f"training setting of every evaluator, one of {TRAIN_KEYS} (else each model's default), "
+                         "e.g. lr=0.0005")
     ap.add_argument("--label-reference", action="store_true",
                     help="also train on the whole graph with only the selected target nodes labelled")
     ap.add_argument("--threads", type=int, default=1)
@@ -144,6 +153,9 @@ def main() -> None:
             ap.error(f"unknown {flag} setting(s) {sorted(set(given) - set(known))}; settings: {sorted(known)}")
     if mp.get("features", "hgb") not in message_passing.FEATURES:
         ap.error(f"--mp features must be one of {message_passing.FEATURES}")
+    train = key_values(a.train)
+    if set(train) - set(TRAIN_KEYS):
+        ap.error(f"unknown --train setting(s) {sorted(set(train) - set(TRAIN_KEYS))}; settings: {TRAIN_KEYS}")
     if mp.get("hgt_optimizer", "adam") not in sehgnn.OPTIMIZERS:
         ap.error(f"--mp hgt_optimizer must be one of {sehgnn.OPTIMIZERS}")
     out = Path(a.out)
@@ -151,7 +163,7 @@ def main() -> None:
     fractions = a.ratios or a.rates
     run(a.datasets.split(","), [float(r) for r in fractions.split(",")], [int(s) for s in a.seeds.split(",")],
         a.epochs, names(a.methods), out, a.threads, names(a.models), not a.no_whole,
-        "ratio" if a.ratios else "rate", key_values(a.set), evaluator, a.label_reference, mp)
+        "ratio" if a.ratios else "rate", key_values(a.set), evaluator, a.label_reference, mp, train)
 
 
 if __name__ == "__main__":
