@@ -68,7 +68,7 @@ Defaults (``HeteroTrainConfig`` fields left ``None``): hidden 64, lr 0.001,
 dropout 0.5, weight decay 1e-4, 500 epochs, 2 layers; HAN's own above; Simple-HGN's
 those of HGB's ``baseline/run_new.py`` (:data:`MODEL_DEFAULTS`): 8 heads of 64 units
 concatenated (hidden 512) and lr 5e-4. With its own layers that width matters: FreeHGC
-DBLP 2.4%, seeds 0-2, scored 86.45 test / 89.44 validation micro-F1 against 71.23 /
+DBLP 2.4%, seeds 0-2, scored 86.44 test / 89.44 validation micro-F1 against 71.23 /
 73.11 at hidden 64 (``benchmarks/reports/freehgc.md``).
 Validation every :data:`VAL_EVERY` = 5 epochs (a CPU-budget deviation: each is a
 forward pass over the whole original graph), patience :data:`PATIENCE` = 100 epochs:
