@@ -115,7 +115,8 @@ def evaluate(
     ``train_overrides`` set :class:`~graphcond.training.TrainConfig` fields
     (``epochs``, ``lr``, ``weight_decay``, ``hidden``, ``nlayers``, ``dropout``); on a
     heterogeneous graph those not given take the model's own defaults
-    (:class:`~graphcond.training.HeteroTrainConfig`). ``model`` defaults to ``"gcn"`` (homogeneous) or ``"sehgnn"`` (heterogeneous).
+    (:class:`~graphcond.training.HeteroTrainConfig`). ``model`` defaults to ``"gcn"``
+    (homogeneous) or ``"sehgnn"`` (heterogeneous).
     """
     graphs = [condensed] if isinstance(condensed, Condensed) else list(condensed)
     if not graphs:

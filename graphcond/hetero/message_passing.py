@@ -58,11 +58,13 @@ features, with one-hot id rows for featureless types (the default until stop 48)
 vectors for every type. On a condensed graph a node's id vector is its original one-hot
 row, a hyper-node's the mean of its members' rows (:func:`~.sehgnn.id_rows`), so with id
 vectors an original node missing from the condensed graph keeps an untrained embedding.
-The ``-pyg`` variants take their model's inputs. HGB's inputs bring the whole-DBLP scores near HGB's published ones (seed 0, test
-micro-F1: Simple-HGN 92.78, HGT 93.77, against 89.15 / 90.99 with ``loaded``; HGB
-publishes 94.46 for Simple-HGN) and cost Simple-HGN
-on ACM (whole 89.28 against 91.08; FreeHGC 2.4%, seeds 0-2, validation 76.06 against
-79.74); ``benchmarks/reports/freehgc.md`` has every setting on every dataset.
+The ``-pyg`` variants take their model's inputs. HGB's inputs bring the whole-DBLP
+scores near HGB's published ones (seed 0, test micro-F1 with stop 48's models, now
+``simple-hgn-pyg`` and ``hgt`` with ``"adam"``: Simple-HGN 92.78, HGT 93.77, against
+89.15 / 90.99 with ``loaded``; HGB publishes 94.46 for Simple-HGN; HGB's Simple-HGN
+layers at width 64 reach 93.20) and cost Simple-HGN on ACM (whole 89.28 against 91.08;
+FreeHGC 2.4%, seeds 0-2, validation 76.06 against 79.74, stop 48);
+``benchmarks/reports/freehgc.md`` has every setting on every dataset.
 
 Defaults (``HeteroTrainConfig`` fields left ``None``): hidden 64, lr 0.001,
 dropout 0.5, weight decay 1e-4, 500 epochs, 2 layers; HAN's own above; Simple-HGN's
