@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import itertools
 import time
 from pathlib import Path
@@ -112,7 +113,8 @@ def names(text: str) -> list[str]:
     return [item for item in text.split(",") if item]
 
 
-TRAIN_KEYS = ("hidden", "lr", "weight_decay", "dropout", "nlayers")  # --train; epochs is --epochs
+# --train: the HeteroTrainConfig fields but the model and the epochs (--models, --epochs)
+TRAIN_KEYS = tuple(f.name for f in dataclasses.fields(HeteroTrainConfig) if f.name not in ("model", "epochs"))
 
 
 def key_values(pairs: list[str]) -> dict:

@@ -26,7 +26,7 @@ from .data import is_hetero
 from .runtime import measure, resolve_device
 from .training import TrainConfig, fit
 
-# kind -> (fit function, metric name); heterogeneous evaluators register themselves here.
+# kind -> (fit function, metric name, default model, config class); heterogeneous evaluators register themselves here.
 EVALUATORS: dict[str, tuple[Callable, str, str, type]] = {"homogeneous": (fit, "accuracy", "gcn", TrainConfig)}
 
 

@@ -10,9 +10,9 @@ from torch_geometric.data import HeteroData
 from graphcond.hetero.evaluators import fit_heterogeneous
 from graphcond.hetero import message_passing, sehgnn
 from graphcond.hetero.message_passing import HGTLayer, han_paths, metapath_edges
-from graphcond.hetero.sehgnn import train_and_select
+from graphcond.hetero.sehgnn import _setting, train_and_select
 from graphcond.models.homogeneous import dropout
-from graphcond.training import HeteroTrainConfig
+from graphcond.training import HeteroTrainConfig, TrainConfig
 
 
 def test_metapath_edges_by_hand():
@@ -153,8 +153,6 @@ def test_id_features_need_the_original_ids(monkeypatch):
 
 
 def test_given_settings_are_used_even_at_homogeneous_defaults():
-    from graphcond.hetero.sehgnn import _setting
-    from graphcond.training import TrainConfig
     han = {"lr": 0.005, "epochs": 500}
     assert _setting(HeteroTrainConfig(model="han", lr=0.01), "lr", han) == 0.01  # 0.01 is TrainConfig's lr
     assert _setting(HeteroTrainConfig(model="han", epochs=600), "epochs", han) == 600

@@ -433,7 +433,7 @@ def _graph_inputs(model: str, graph, ref, paths):
 
 
 def fit_message_passing(train_graph, eval_graph, cfg: HeteroTrainConfig, device, seed: int):
-    """Train ``cfg.model`` (``han``, ``hgt``, ``simple-hgn``, ``rgcn``) on ``train_graph``; select
+    """Train ``cfg.model`` (one of :data:`MODELS`) on ``train_graph``; select
     on ``eval_graph``'s validation targets; test micro-/macro-F1 (see module)."""
     name = cfg.model.lower()
     torch.manual_seed(seed)
