@@ -221,6 +221,27 @@ def test_acm_id_rows_are_original_rows_and_member_means(acm, acm_freehgc):
 
 @pytest.mark.realdata
 @needs_data
+def test_acm_hyper_edges_by_members_restore_each_papers_in_degree(acm, acm_freehgc, monkeypatch):
+    from graphcond.hetero import message_passing
+
+    g, kept = acm_freehgc.graph, acm_freehgc.graph["paper"].source_nodes
+    monkeypatch.setitem(message_passing.SETTINGS, "hyper_edges", "members")
+    repeated = message_passing.edge_dict(g, acm)
+    for leaf in ("author", "subject", "term"):
+        rel = (leaf, "to", "paper")
+        into = torch.bincount(repeated[rel][1], minlength=g["paper"].num_nodes)
+        whole = torch.bincount(acm[rel].edge_index[1], minlength=acm["paper"].num_nodes)[kept]
+        assert torch.equal(into, whole)  # a kept paper hears from as many leaf nodes as in the original graph
+    assert torch.equal(repeated[("paper", "link", "paper")], g["paper", "link", "paper"].edge_index)  # kept-kept: as is
+    monkeypatch.setitem(message_passing.SETTINGS, "hyper_edges", "single")
+    assert torch.equal(message_passing.edge_dict(g, acm)[("term", "to", "paper")], g["term", "to", "paper"].edge_index)
+    monkeypatch.setitem(message_passing.SETTINGS, "hyper_edges", "twice")
+    with pytest.raises(ValueError, match="hyper_edges"):
+        message_passing.edge_dict(g, acm)
+
+
+@pytest.mark.realdata
+@needs_data
 def test_acm_deterministic(acm, acm_freehgc):
     import graphcond
 
