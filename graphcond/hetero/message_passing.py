@@ -76,8 +76,9 @@ terms as built, 90% in the whole graph. Simple-HGN there, seeds 0-2, test ± std
 mean validation micro-F1: 81.02 ± 2.94 / 79.56 with ``members`` against 72.52 ± 12.41 /
 70.90; DBLP 88.29 ± 1.63 / 91.08 against 86.44 ± 1.84 / 89.44; IMDB 55.23 ± 0.70 / 57.22
 against 55.57 ± 1.03 / 57.13.
-Only Simple-HGN's softmax spans relations: HGT's and R-GCN's per-relation aggregation of
-a kept node's one hyper-node edge is the same either way, and HAN reads meta-path graphs.
+It changes the models whose softmax spans relations (``simple-hgn``, ``simple-hgn-pyg``,
+``hgt-pyg``); ``hgt``'s and ``rgcn``'s per-relation aggregation of a kept node's one
+hyper-node edge is the same either way, and ``han`` reads meta-path graphs.
 
 Defaults (``HeteroTrainConfig`` fields left ``None``): hidden 64, lr 0.001,
 dropout 0.5, weight decay 1e-4, 500 epochs, 2 layers; HAN's own above; Simple-HGN's

@@ -40,10 +40,11 @@ On Cora 1.3% (the current preset; std over all 15 runs) ``"predicted"`` gives 80
 (seeds 81.28 / 80.20 / 80.66, validation 81.46; paper 82.5), ``"train"`` 80.16 ± 0.64
 (seeds 80.62 / 80.14 / 79.72, validation 79.26): paired by seed, predicted labels gain
 0.66 / 0.06 / 0.94 (mean 0.55), inside one seed's spread.
-On float32 checkpoints (the buffer's default since; stop 50) Cora 1.3% with ``"predicted"``
-gives 81.23 ± 0.87 (seeds 81.32 / 80.92 / 81.46, kept iterations 600 / 1400 / 500,
-validation 82.0), ``"train"`` 80.19 ± 0.84 (80.66 / 80.00 / 79.92): paired by seed +0.66 /
-+0.92 / +1.54, and 1.27 under the paper.
+Those runs used float16 checkpoints. On float32 ones (the buffer's default now; stop 50)
+Cora 1.3% with ``"predicted"`` gives 81.23 ± 0.87 (seeds 81.32 / 80.92 / 81.46, kept
+iterations 600 / 1400 / 500, validation 82.0) against 80.19 ± 0.84 with ``"train"``
+(80.66 / 80.00 / 79.92): a gain of 0.66 / 0.92 / 1.54 paired by seed, still 1.27 under
+the paper.
 
 Pacing gives the share of (easiest-first) training nodes used at epoch ``t``:
 
