@@ -17,6 +17,7 @@ test nodes. Writes tidy rows (CSV) and a mean ± std table (Markdown).
     python benchmarks/freehgc.py --datasets dblp --methods "" --models simple-hgn --mp features=hgb  # HAN/HGT/Simple-HGN/R-GCN option
     python benchmarks/freehgc.py --datasets dblp --rates 0.1 --methods freehgc --models simple-hgn --train lr=0.0005 --train hidden=512
     python benchmarks/freehgc.py --datasets acm --rates 0.05 --methods freehgc,random-hg --label-reference
+    python benchmarks/freehgc.py --rates 0.1 --methods freehgc,hgcond --models ""   # condensation time and storage only
 
 ``--label-reference`` adds, for every condensed graph whose target nodes are selected
 (not synthesised), a row "METHOD: labels on whole graph": the evaluator trained on the
@@ -85,15 +86,17 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models
                 graphs = [(method, c.graph)]
                 if label_reference and method != "whole":
                     graphs.append((f"{method}: labels on whole graph", labels_on_whole(data, c.graph)))
-                for (variant, graph), model in itertools.product(graphs, models):
+                for (variant, graph), model in itertools.product(graphs, models or [None]):
                     t0 = time.perf_counter()
-                    res = fit_heterogeneous(graph, data, HeteroTrainConfig(model=model, epochs=epochs, **train), dev, seed)
+                    res = (fit_heterogeneous(graph, data, HeteroTrainConfig(model=model, epochs=epochs, **train), dev, seed)
+                           if model else None)  # no models: condensation time and storage only
                     rows.append({
                         "dataset": name, "method": variant, "model": model, "rate": c.meta.get("rate"),
                         "ratio": c.meta["ratio"],
                         "seed": seed, "target_nodes": c.meta["counts"]["condensed_target_nodes"],
-                        "micro_f1": res.test, "macro_f1": res.test_macro, "val_micro_f1": res.val,
-                        "best_epoch": res.epoch, "condense_s": c.meta["timings"]["condense_s"],
+                        "micro_f1": res and res.test, "macro_f1": res and res.test_macro,
+                        "val_micro_f1": res and res.val, "best_epoch": res and res.epoch,
+                        "condense_s": c.meta["timings"]["condense_s"], "storage_mb": c.meta["storage_mb"],
                         "eval_s": time.perf_counter() - t0, "settings": settings,
                     })
                     print(rows[-1], flush=True)
@@ -101,7 +104,7 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models
     df = pd.DataFrame(rows)
     table = df.groupby(["dataset", "method", "model", "rate"], dropna=False).agg(
         micro=("micro_f1", "mean"), micro_std=("micro_f1", "std"), macro=("macro_f1", "mean"),
-        runs=("seed", "count"), condense_s=("condense_s", "mean"))
+        runs=("seed", "count"), condense_s=("condense_s", "mean"), storage_mb=("storage_mb", "mean"))
     flat = table.reset_index().round(4)
     (out.parent / (out.name + ".md")).write_text(markdown(flat, list(flat.columns)))
     print(table)
@@ -131,7 +134,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2,3,4")
     ap.add_argument("--epochs", type=int, default=500)
     ap.add_argument("--methods", default="freehgc,random-hg", help='methods, comma-separated; "" for the whole-graph rows only')
-    ap.add_argument("--models", default="sehgnn", help="evaluators, comma-separated: sehgnn,han,hgt,simple-hgn")
+    ap.add_argument("--models", default="sehgnn",
+                    help='evaluators, comma-separated: sehgnn,han,hgt,simple-hgn; "" to condense only')
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-graph rows")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="setting for every method")
     ap.add_argument("--sehgnn", action="append", default=[], metavar="KEY=VALUE",

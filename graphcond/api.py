@@ -15,7 +15,7 @@ import torch
 
 from . import __version__
 from .budget import budget_for
-from .condensed import Condensed
+from .condensed import Condensed, storage_bytes
 from .data import is_hetero, target_store
 from .methods.base import get_method, resolve_config
 from .runtime import measure, resolve_device, seed_everything
@@ -90,6 +90,7 @@ def condense(
         "requested": {"ratio": ratio, "rate": rate},
         "budget": budget.as_dict() if budget else None,
         "counts": _counts(graph) | {"original_target_nodes": int(store.num_nodes)},
+        "storage_mb": round(storage_bytes(graph) / 2**20, 3),
         "device": str(dev),
         "timings": {"condense_s": round(m.seconds, 3), "condense_peak_mb": round(m.peak_mb, 1)},
         "library_version": __version__,

@@ -2,7 +2,9 @@
 
 A :class:`Condensed` holds a PyG graph (``Data`` or ``HeteroData``) and ``meta``:
 method, config, dataset name and options, the hash of the dataset's raw files,
-seed, ratio/rate and node counts, library version and timings. ``save`` writes
+seed, ratio/rate and node counts, library version and timings. ``storage_bytes`` is what
+the graph's tensors take in memory (``meta["storage_mb"]``; the FreeHGC paper's Table VII
+compares storage without saying how it was counted). ``save`` writes
 ``PATH`` (torch, tensors only, safe to load with ``weights_only``) with the metadata
 inside, and ``PATH.json`` beside it for people; ``load_condensed(PATH, dataset)``
 refuses a file made from another dataset.
@@ -29,6 +31,23 @@ from torch_geometric.data import Data, HeteroData
 from . import __version__
 
 FORMAT = "graphcond.condensed/1"
+
+
+def storage_bytes(graph: Data | HeteroData) -> int:
+    """Bytes of every tensor the graph holds (features, edge indices, labels, masks and
+    bookkeeping such as ``source_nodes``), each tensor counted once.
+
+    >>> g = Data(x=torch.ones(2, 3), edge_index=torch.tensor([[0, 1], [1, 0]]))
+    >>> storage_bytes(g)  # 6 float32 + 4 int64
+    56
+    """
+    seen, total = set(), 0
+    for store in graph.stores:
+        for value in store.values():
+            if isinstance(value, torch.Tensor) and value.data_ptr() not in seen:
+                seen.add(value.data_ptr())
+                total += value.nbytes
+    return total
 
 
 class DatasetMismatchError(ValueError):

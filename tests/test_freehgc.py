@@ -172,6 +172,18 @@ def test_acm_budgets(acm, acm_freehgc):
 
 @pytest.mark.realdata
 @needs_data
+def test_acm_storage_is_a_small_share_of_the_whole_graph(acm, acm_freehgc):
+    import graphcond
+
+    whole = graphcond.condense(acm, "whole", progress=False).meta["storage_mb"]
+    # the whole graph is dominated by the paper and author features: (3025 + 5959) x 1902 float32
+    assert (3025 + 5959) * 1902 * 4 / 2**20 < whole < 80
+    share = acm_freehgc.meta["storage_mb"] / whole  # 2.5% measured; the paper's Table VII 2.4%
+    assert 0.01 < share < 0.04
+
+
+@pytest.mark.realdata
+@needs_data
 def test_acm_hyper_nodes_and_reverse_edges(acm, acm_freehgc):
     g = acm_freehgc.graph
     kept = g["paper"].source_nodes.tolist()
