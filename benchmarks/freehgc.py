@@ -5,7 +5,10 @@ cross-model table; every condensed graph is evaluated by each).
 ACM / DBLP / IMDB at rates 0.05 / 0.1 / 0.2 / 0.4 of the training labels (ACM/DBLP
 ratios 1.2 / 2.4 / 4.8 / 9.6%), 5 condensation seeds (one SeHGNN run each, model seed
 = condensation seed), plus whole-graph SeHGNN; micro-F1 (and macro-F1) on the original
-test nodes. Writes tidy rows (CSV) and a mean ± std table (Markdown).
+test nodes. Writes tidy rows (CSV) and a mean ± std table (Markdown); each row also has
+the wall time, the condensed graph's storage and the peak memory (``condense_peak_mb``,
+``eval_peak_mb``: CUDA's peak allocation, or on CPU the process's resident-set peak, reset
+before each block, so it includes the loaded dataset) of condensing and of evaluating.
 
     python benchmarks/freehgc.py                    # full grid (hours on 2 CPU cores)
     python benchmarks/freehgc.py --quick            # ACM, rate 0.1, 2 seeds
@@ -32,7 +35,6 @@ import argparse
 import copy
 import dataclasses
 import itertools
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -44,6 +46,7 @@ from graphcond.hetero.evaluators import fit_heterogeneous
 from graphcond.methods.base import parse_value
 from graphcond.training import HeteroTrainConfig
 from graphcond.results import markdown
+from graphcond.runtime import measure
 
 
 def labels_on_whole(data, condensed):
@@ -87,9 +90,10 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models
                 if label_reference and method != "whole":
                     graphs.append((f"{method}: labels on whole graph", labels_on_whole(data, c.graph)))
                 for (variant, graph), model in itertools.product(graphs, models or [None]):
-                    t0 = time.perf_counter()
-                    res = (fit_heterogeneous(graph, data, HeteroTrainConfig(model=model, epochs=epochs, **train), dev, seed)
-                           if model else None)  # no models: condensation time and storage only
+                    with measure(dev) as m:
+                        res = (fit_heterogeneous(graph, data, HeteroTrainConfig(model=model, epochs=epochs, **train),
+                                                 dev, seed)
+                               if model else None)  # no models: condensation time and storage only
                     rows.append({
                         "dataset": name, "method": variant, "model": model, "rate": c.meta.get("rate"),
                         "ratio": c.meta["ratio"],
@@ -97,14 +101,16 @@ def run(datasets, rates, seeds, epochs, methods, out: Path, threads: int, models
                         "micro_f1": res and res.test, "macro_f1": res and res.test_macro,
                         "val_micro_f1": res and res.val, "best_epoch": res and res.epoch,
                         "condense_s": c.meta["timings"]["condense_s"], "storage_mb": c.meta["storage_mb"],
-                        "eval_s": time.perf_counter() - t0, "settings": settings,
+                        "condense_peak_mb": c.meta["timings"]["condense_peak_mb"],
+                        "eval_s": m.seconds, "eval_peak_mb": res and round(m.peak_mb, 1), "settings": settings,
                     })
                     print(rows[-1], flush=True)
                     pd.DataFrame(rows).to_csv(out.parent / (out.name + ".csv"), index=False)
     df = pd.DataFrame(rows)
     table = df.groupby(["dataset", "method", "model", "rate"], dropna=False).agg(
         micro=("micro_f1", "mean"), micro_std=("micro_f1", "std"), macro=("macro_f1", "mean"),
-        runs=("seed", "count"), condense_s=("condense_s", "mean"), storage_mb=("storage_mb", "mean"))
+        runs=("seed", "count"), condense_s=("condense_s", "mean"), storage_mb=("storage_mb", "mean"),
+        condense_peak_mb=("condense_peak_mb", "max"), eval_peak_mb=("eval_peak_mb", "max"))
     flat = table.reset_index().round(4)
     (out.parent / (out.name + ".md")).write_text(markdown(flat, list(flat.columns)))
     print(table)
