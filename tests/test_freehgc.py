@@ -254,6 +254,20 @@ def test_acm_hyper_edges_by_members_restore_each_papers_in_degree(acm, acm_freeh
 
 @pytest.mark.realdata
 @needs_data
+def test_acm_hyper_edges_by_members_leave_a_graph_without_hyper_nodes_as_is(acm, monkeypatch):
+    import graphcond
+    from graphcond.hetero import message_passing
+
+    g = graphcond.condense(acm, "random-hg", rate=0.1, seed=0, progress=False).graph  # kept nodes only
+    as_built = message_passing.edge_dict(g, acm)
+    monkeypatch.setitem(message_passing.SETTINGS, "hyper_edges", "members")
+    repeated = message_passing.edge_dict(g, acm)
+    assert all(torch.equal(as_built[e], repeated[e]) for e in acm.edge_types)
+    assert sum(v.shape[1] for v in repeated.values()) > 0
+
+
+@pytest.mark.realdata
+@needs_data
 def test_acm_deterministic(acm, acm_freehgc):
     import graphcond
 

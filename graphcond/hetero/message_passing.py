@@ -78,7 +78,9 @@ mean validation micro-F1: 81.02 ± 2.94 / 79.56 with ``members`` against 72.52 �
 against 55.57 ± 1.03 / 57.13.
 It changes the models whose softmax spans relations (``simple-hgn``, ``simple-hgn-pyg``,
 ``hgt-pyg``); ``hgt``'s and ``rgcn``'s per-relation aggregation of a kept node's one
-hyper-node edge is the same either way, and ``han`` reads meta-path graphs.
+hyper-node edge is the same either way, and ``han`` reads meta-path graphs. Graphs
+without hyper-nodes beside kept nodes are left as they are: the coresets' and HGCond's (no
+``member_ptr``) and Coarsening-HG's (every type is supernodes).
 
 Defaults (``HeteroTrainConfig`` fields left ``None``): hidden 64, lr 0.001,
 dropout 0.5, weight decay 1e-4, 500 epochs, 2 layers; HAN's own above; Simple-HGN's
