@@ -20,6 +20,7 @@ Example:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import torch
@@ -76,16 +77,39 @@ def make_budget(
     else:
         n = int(check_fraction("rate", rate) * n_train)
     classes, counts = torch.unique(ids, return_counts=True)
+    per_class = class_split(classes, counts, n)
+    if per_class is None:
+        low = next(m for m in range(n + 1, n_train + 1) if class_split(classes, counts, m) is not None)
+        smallest = (f"ratio {smallest_fraction(low, num_nodes)}" if ratio is not None
+                    else f"rate {smallest_fraction(low, n_train)}")
+        raise BudgetError(
+            f"a budget of {n} nodes cannot give each of the {len(classes)} classes a node; "
+            f"raise the ratio/rate: the smallest that does is {smallest} ({low} nodes)"
+        )
+    return Budget(n, n / num_nodes, n / n_train, dict(sorted(per_class.items())), num_nodes, n_train)
+
+
+def class_split(classes: torch.Tensor, counts: torch.Tensor, n: int) -> dict[int, int] | None:
+    """``n`` nodes split over the classes (every class but the largest ``max(int(n_c * n /
+    n_train), 1)``, the largest the rest), or ``None`` where the largest would get none."""
+    n_train = int(counts.sum())
     per_class = {int(c): max(int(k * n / n_train), 1) for c, k in zip(classes, counts)}
     largest = int(classes[counts.argmax()])
     rest = n - sum(v for c, v in per_class.items() if c != largest)
     if rest < 1:
-        raise BudgetError(
-            f"a budget of {n} nodes cannot give each of the {len(per_class)} classes a node; "
-            "raise the ratio/rate"
-        )
+        return None
     per_class[largest] = rest
-    return Budget(n, n / num_nodes, n / n_train, dict(sorted(per_class.items())), num_nodes, n_train)
+    return per_class
+
+
+def smallest_fraction(k: int, total: int) -> float:
+    """The smallest 4-decimal fraction ``f`` with ``int(f * total) >= k``.
+
+    >>> smallest_fraction(2, 340)
+    0.0059
+    """
+    f = math.ceil(k / total * 1e4) / 1e4
+    return f if int(f * total) >= k else round(f + 1e-4, 4)
 
 
 def budget_for(data, ratio: float | None = None, rate: float | None = None) -> Budget:
