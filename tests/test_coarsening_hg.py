@@ -51,6 +51,12 @@ def test_contraction_follows_the_communities(candidates):
     assert len(set(assign[:4])) == 1 and len(set(assign[4:])) == 1 and assign[0] != assign[7]
 
 
+def test_too_few_levels_for_the_budget_is_an_error_that_says_so():
+    f = incidence_factor(two_communities(), "p")
+    with pytest.raises(ValueError, match=r"8 nodes to 2: 4 supernodes left after 1 levels .*raise max_levels \(now 1\)"):
+        variation_neighbourhoods(f, 2, CoarseningHGConfig(k=3, candidates="edges", max_levels=1))  # pairs: 8 -> 4
+
+
 def test_supernode_labels_by_training_majority():
     y = torch.tensor([0, 0, 1, 2, 2, 1])
     train = torch.tensor([0, 1, 2, 3])  # nodes 4, 5 unlabelled

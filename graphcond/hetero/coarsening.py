@@ -204,14 +204,14 @@ def variation_neighbourhoods(f: sp.csr_matrix, n_target: int, cfg: CoarseningHGC
         return assign
     vals, vecs = lowest_eigenvectors(f, cfg.k, cfg.dense_below, cfg.eig_tol, seed)
     b = vecs * np.where(vals > 1e-10, 1.0 / np.sqrt(np.clip(vals, 1e-10, None)), 0.0)
-    for _ in range(cfg.max_levels):
+    levels = 0
+    while levels < cfg.max_levels and f.shape[0] > n_target:
         n = f.shape[0]
-        if n <= n_target:
-            break
         reduce = n - max(n_target, int(np.ceil((1 - cfg.max_level_r) * n)))
         groups = contract_level(f, b, reduce, cfg.max_neighbourhood, cfg.candidates)
         if not groups:
             break
+        levels += 1
         level = assignment_from_groups(n, groups)
         q = membership(level, int(level.max()) + 1)
         sizes = np.asarray(q.sum(0)).ravel()
@@ -224,7 +224,10 @@ def variation_neighbourhoods(f: sp.csr_matrix, n_target: int, cfg: CoarseningHGC
         lonely = np.flatnonzero(degrees(f) <= 0)
         excess = n - n_target
         if len(lonely) <= excess:
-            raise ValueError(f"cannot coarsen {n0} nodes to {n_target}: only {len(lonely)} unlinked supernodes left")
+            raise ValueError(
+                f"cannot coarsen {n0} nodes to {n_target}: {n} supernodes left after {levels} levels "
+                f"({n - len(lonely)} linked, {len(lonely)} unlinked)"
+                + (f"; raise max_levels (now {cfg.max_levels})" if levels == cfg.max_levels else ""))
         level = assignment_from_groups(n, [lonely[: excess + 1]])
         assign = level[assign]
     return assign
