@@ -14,7 +14,7 @@ before each block, so it includes the loaded dataset) of condensing and of evalu
     python benchmarks/freehgc.py --quick            # ACM, rate 0.1, 2 seeds
     python benchmarks/freehgc.py --methods freehgc,random-hg,herding-hg,kcenter-hg
     python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods freehgc,herding-hg --models sehgnn,han,hgt,simple-hgn
-    python benchmarks/freehgc.py --datasets mutag --ratios 0.01,0.02 --models rgcn   # ratio of all target nodes
+    python benchmarks/freehgc.py --datasets mutag --ratios 0.0059,0.01,0.02 --models rgcn   # of all target nodes (0.5% is 1 node: too few)
     python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods coarsening-hg --set candidates=edges
     python benchmarks/freehgc.py --datasets acm --rates 0.1 --methods freehgc --sehgnn select=loss   # evaluator option
     python benchmarks/freehgc.py --datasets dblp --methods "" --models simple-hgn --mp features=hgb  # HAN/HGT/Simple-HGN/R-GCN option
