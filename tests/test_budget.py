@@ -34,7 +34,7 @@ def test_budget_leaving_a_class_empty_is_refused():
     with pytest.raises(BudgetError, match=r"cannot give each.*the smallest that does is ratio 0.0026 \(7 nodes\)"):
         make_budget(CORA_TRAIN, 2708, ratio=0.002)  # 5 nodes, 7 classes
     assert make_budget(CORA_TRAIN, 2708, ratio=0.0026).per_class == {c: 1 for c in range(7)}
-    two = torch.tensor([0] * 200 + [1] * 72)  # MUTAG's 272 training nodes, 340 in all
+    two = torch.tensor([0] * 166 + [1] * 106)  # MUTAG trainingSet.tsv's classes, 340 target nodes in all
     with pytest.raises(BudgetError, match=r"is ratio 0.0059 \(2 nodes\)"):
         make_budget(two, 340, ratio=0.005)
     with pytest.raises(BudgetError, match=r"is rate 0.0074 \(2 nodes\)"):
