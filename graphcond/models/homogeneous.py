@@ -23,6 +23,7 @@ from torch.func import functional_call
 from torch_geometric.utils import softmax
 
 from .adjacency import is_sparse, propagate
+from .attention import attend
 
 
 def linear(x: Tensor, lin: nn.Linear, bias: bool = True) -> Tensor:
@@ -182,7 +183,7 @@ class GATLayer(nn.Module):
             dst, src = op.indices()
             e = F.leaky_relu(s[src] + t[dst], 0.2)
             a = F.dropout(softmax(e, dst, num_nodes=n), dropout, training)
-            out = torch.zeros_like(h).index_add_(0, dst, a.unsqueeze(-1) * h[src])
+            out = attend(a, h, src, dst, n)
         else:
             e = F.leaky_relu(t.t().unsqueeze(2) + s.t().unsqueeze(1), 0.2)  # [heads, dst, src]
             e = e.masked_fill(op.unsqueeze(0) <= 0, float("-inf"))
