@@ -460,8 +460,7 @@ def han_paths(graph, target: str, name: str | None) -> list[tuple]:
 
 
 def metapath_edges(graph, target: str, paths: list[tuple]) -> dict[tuple, Tensor]:
-    """Edge index of each meta-path neighbour graph of the target type (self loops added),
-    sorted by destination, then source."""
+    """Edge index of each meta-path neighbour graph of the target type (self loops added)."""
     adj, n = MetaPathAdjacency(graph, target), int(graph[target].num_nodes)
     out = {}
     for i, p in enumerate(paths):
@@ -469,7 +468,7 @@ def metapath_edges(graph, target: str, paths: list[tuple]) -> dict[tuple, Tensor
         loops = torch.arange(n)
         ei = torch.cat([torch.stack([torch.from_numpy(b.col).long(), torch.from_numpy(b.row).long()]),
                         torch.stack([loops, loops])], 1)
-        out[(target, f"mp{i}", target)] = torch.unique(ei.flip(0), dim=1).flip(0)  # sorted by target, for attend
+        out[(target, f"mp{i}", target)] = torch.unique(ei, dim=1)
     return out
 
 
