@@ -9,12 +9,17 @@ def gathered(att, h, src, dst, num_dst):
     return torch.zeros(num_dst, h.size(1), h.size(2), dtype=h.dtype).index_add_(0, dst, att.unsqueeze(-1) * h[src])
 
 
-@pytest.mark.parametrize("heads,presorted", [(1, False), (3, False), (3, True)])
-def test_attend_equals_the_gather_with_its_gradients_on_a_rectangular_graph_with_repeated_edges(heads, presorted):
+@pytest.mark.parametrize("heads,presorted,repeats", [(1, False, True), (3, False, True), (3, True, True),
+                                                     (3, False, False)])
+def test_attend_equals_the_gather_with_its_gradients_on_a_rectangular_graph(heads, presorted, repeats):
     torch.manual_seed(0)
     n_src, n_dst, edges, dim = 7, 5, 40, 4
-    src, dst = torch.randint(0, n_src, (edges,)), torch.randint(0, n_dst, (edges,))
-    src, dst = torch.cat([src, src[:5]]), torch.cat([dst, dst[:5]])  # repeated edges
+    if repeats:
+        src, dst = torch.randint(0, n_src, (edges,)), torch.randint(0, n_dst, (edges,))
+        src, dst = torch.cat([src, src[:5]]), torch.cat([dst, dst[:5]])
+    else:  # every (source, destination) pair at most once
+        pairs = torch.randperm(n_src * n_dst)[:edges]
+        src, dst = pairs % n_src, pairs // n_src
     if presorted:  # by destination, then source: attend skips its sort
         order = torch.argsort(dst * n_src + src)
         src, dst = src[order], dst[order]
