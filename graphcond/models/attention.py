@@ -8,10 +8,9 @@ backward; on whole HGB ACM (550k edges, 8 heads of 64) a Simple-HGN training ste
 9.9 s on one CPU thread that way and takes 2.1-2.5 s this way. Here each head is one CSR
 product forward, the gradient for ``h`` the transposed product, and the gradient for
 ``att`` a sampled dense product (:func:`torch.sparse.sampled_addmm`) that only evaluates
-the edges. The result and both
-gradients equal the gather's up to float rounding (``tests/test_attention.py``); repeated
-edges are summed like any other. First-order only: a second derivative through it
-raises an error.
+the edges. The result and both gradients equal the gather's up to float rounding
+(``tests/test_attention.py``); repeated edges are summed like any other. First-order
+only: a second derivative through it raises an error.
 
 Example:
     >>> src, dst = torch.tensor([0, 1, 1]), torch.tensor([0, 0, 1])
