@@ -19,6 +19,7 @@ Usage::
     python benchmarks/trajectory.py --datasets cora --rates 0.5 --methods geom sfgc --ablations
     python benchmarks/trajectory.py --set num_experts=20  # any method setting
     python benchmarks/trajectory.py --datasets cora --rates 0.5 --methods geom --models gcn sgc appnp cheby sage mlp
+    python benchmarks/trajectory.py --datasets citeseer --methods geom --evaluation workbench authors
 
 The full run is long (200 experts per dataset and thousands of iterations of 2500
 unrolled steps for Cora); use a GPU (``--device cuda``) or lower ``--set`` values.
@@ -36,6 +37,7 @@ import torch
 
 from common import add_run_options, settings_from
 from graphcond import condense, evaluate, load_condensed, load_dataset
+from graphcond.evaluate import authors_settings
 from graphcond.ablations import ABLATIONS
 from graphcond.paper_tables import paper_value
 
@@ -52,6 +54,8 @@ def main(argv=None) -> None:
     ap.add_argument("--models", nargs="+", default=["gcn"], help="evaluation models (cross-architecture: gcn sgc appnp cheby sage mlp)")
     ap.add_argument("--runs", type=int, default=None, help="evaluation runs per graph (default 5, quick 3)")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-graph rows")
+    ap.add_argument("--evaluation", nargs="+", choices=["workbench", "authors"], default=["workbench"],
+                    help="evaluation settings: the workbench's one protocol and/or the GEOM authors' per dataset and rate")
     add_run_options(ap, out="benchmarks/out/trajectory", quick_help="quick presets, Cora rate 0.5, 1 seed x 3 runs",
                     set_help="setting for sfgc/geom")
     a = ap.parse_args(argv)
@@ -62,6 +66,8 @@ def main(argv=None) -> None:
     seeds = a.seeds or ([0] if a.quick else [0, 1, 2])
     runs = a.runs or (3 if a.quick else 5)
     overrides = settings_from(a.set)
+    if "authors" in a.evaluation:  # fail before condensing, not after
+        [authors_settings(ds, rate) for ds in datasets for rate in rates]
     variants = [(m, m, {}) for m in methods]
     if a.ablations:
         if "geom" not in methods:  # full GEOM, the ablations' reference
@@ -76,7 +82,8 @@ def main(argv=None) -> None:
         if not a.no_whole:
             whole = condense(data, "whole")
             for model in a.models:
-                rows += [r | {"variant": "whole", "rate": None} for r in evaluate(whole, data, model=model, runs=runs, device=a.device).rows]
+                rows += [r | {"variant": "whole", "rate": None, "evaluation": "workbench"}
+                         for r in evaluate(whole, data, model=model, runs=runs, device=a.device).rows]
         for rate in rates:
             for label, method, extra in variants:
                 settings = (overrides | extra) if method in TRAJECTORY else {}
@@ -95,10 +102,14 @@ def main(argv=None) -> None:
                     print(f"{ds} rate {rate} {label} seed {seed}: condensed in {time.perf_counter() - t:.1f} s", flush=True)
                 info = {g.meta["seed"]: run_info(g) for g in graphs}
                 for model in a.models:
-                    res = evaluate(graphs, data, model=model, runs=runs, device=a.device)
-                    rows += [r | {"variant": label, "settings": json.dumps(settings)} | info[r["condense_seed"]] for r in res.rows]
-                    s = res.summary()
-                    print(f"  {model} -> {100 * s['mean']:.2f} ± {100 * s['std']:.2f} (seed spread {100 * s['seed_std']:.2f})", flush=True)
+                    for protocol in a.evaluation:
+                        train = authors_settings(ds, rate) if protocol == "authors" else {}
+                        res = evaluate(graphs, data, model=model, runs=runs, device=a.device, **train)
+                        rows += [r | {"variant": label, "settings": json.dumps(settings), "evaluation": protocol}
+                                 | info[r["condense_seed"]] for r in res.rows]
+                        s = res.summary()
+                        print(f"  {model} ({protocol} evaluation) -> {100 * s['mean']:.2f} ± {100 * s['std']:.2f} "
+                              f"(seed spread {100 * s['seed_std']:.2f})", flush=True)
                 curves += [{"dataset": ds, "rate": rate, "variant": label, "seed": g.meta["seed"],
                             "history": g.meta["info"].get("history", [])} for g in graphs if method in TRAJECTORY]
                 (out.parent / (out.name + ".curves.json")).write_text(json.dumps(curves, indent=1))
@@ -147,16 +158,17 @@ def table(df: pd.DataFrame, seeds: int, runs: int, quick: bool) -> str:
         f"Test accuracy %: mean ± std over {seeds} condensation seed(s) x {runs} GCN runs; "
         "[seed spread] = std of the per-seed means; paper = GEOM paper. Selection on validation only.",
         "",
-        "| dataset | rate | nodes | variant | model | accuracy | seed spread | condense s | paper | experts | buffer MB | s/iteration | selected iterations |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| dataset | rate | nodes | variant | model | evaluation | accuracy | seed spread | condense s | paper | experts | buffer MB | s/iteration | selected iterations |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for (ds, rate, variant, model), g in df.groupby(["dataset", "rate", "variant", "model"], dropna=False, sort=False):
+    groups = ["dataset", "rate", "variant", "model", "evaluation"]
+    for (ds, rate, variant, model, protocol), g in df.groupby(groups, dropna=False, sort=False):
         per_seed = g.groupby("condense_seed")["test"].mean()
         spread = 100 * per_seed.std() if len(per_seed) > 1 else 0.0
         paper = (paper_value(ds, variant, None if pd.isna(rate) else float(rate)) or "") if model == "gcn" else ""
         r = "" if pd.isna(rate) else f"{rate:g}"
         lines.append(
-            f"| {ds} | {r} | {int(g['condensed_target_nodes'].iloc[0])} | {variant} | {model} | "
+            f"| {ds} | {r} | {int(g['condensed_target_nodes'].iloc[0])} | {variant} | {model} | {protocol} | "
             f"{100 * g['test'].mean():.2f} ± {100 * g['test'].std(ddof=1 if len(g) > 1 else 0):.2f} | "
             f"{spread:.2f} | {g['condense_s'].mean():.1f} | {paper} | {trajectory_columns(g)} |"
         )

@@ -79,12 +79,13 @@ def _condense(args) -> int:
 def _evaluate(args) -> int:
     from .condensed import load_condensed
     from .data import load_dataset
-    from .evaluate import evaluate
+    from .evaluate import authors_settings, evaluate
 
     raw = load_condensed(args.path)
     data = load_dataset(raw.meta["dataset"], data_dir=args.data_dir, **raw.meta.get("dataset_options", {}))
     raw.check_dataset(data)
-    res = evaluate(raw, data, model=args.model, runs=args.runs, device=args.device, **_parse_sets(args.set))
+    train = authors_settings(raw.meta["dataset"], raw.meta["rate"]) if args.authors_settings else {}
+    res = evaluate(raw, data, model=args.model, runs=args.runs, device=args.device, **(train | _parse_sets(args.set)))
     if args.json:
         print(json.dumps(res.summary()))
     else:
@@ -146,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data-dir")
     e.add_argument("--device", default="auto")
     e.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="training setting")
+    e.add_argument("--authors-settings", action="store_true",
+                   help="the GEOM authors' training settings for the graph's dataset and rate (--set overrides them)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(func=_evaluate)
 

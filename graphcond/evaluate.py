@@ -23,6 +23,7 @@ import pandas as pd
 
 from .condensed import Condensed
 from .data import is_hetero
+from .methods.base import load_presets, preset_for_rate
 from .runtime import measure, resolve_device
 from .training import TrainConfig, fit
 
@@ -35,6 +36,23 @@ def register_evaluator(kind: str, fit_fn: Callable, metric: str, default_model: 
     """Make ``evaluate`` train graphs of ``kind`` with ``fit_fn(train, eval, cfg, device, seed)``
     (``default_model`` when the caller names none; ``cfg`` a ``config``)."""
     EVALUATORS[kind] = (fit_fn, metric, default_model, config)
+
+
+def authors_settings(dataset: str, rate: float) -> dict:
+    """The GEOM authors' evaluation settings for ``dataset`` at ``rate`` (their
+    ``config_test.json``; ``graphcond/presets/evaluation.json``) as :func:`evaluate`
+    overrides. They differ per dataset and rate, where the workbench trains every graph
+    with one protocol (:class:`~graphcond.training.TrainConfig`); an option, to compare
+    with the papers' numbers.
+
+    >>> authors_settings("citeseer", 0.25)
+    {'lr': 0.003, 'weight_decay': 0.005, 'dropout': 0.3, 'epochs': 500}
+    """
+    found = preset_for_rate(load_presets("evaluation").get(dataset, {}), rate)
+    if not found:
+        known = {k: sorted(v) for k, v in load_presets("evaluation").items() if not k.startswith("_")}
+        raise KeyError(f"no authors' evaluation settings for {dataset!r} at rate {rate}; known: {known}")
+    return dict(found)
 
 
 def _std(values: list[float]) -> float:

@@ -58,7 +58,7 @@ def test_budget_leaving_class_empty_refused(capsys, tmp_path):
     assert code == 2 and "cannot give each of the 7 classes a node" in err
 
 
-def test_condense_evaluate_roundtrip_and_wrong_dataset(capsys, tmp_path):
+def test_condense_evaluate_roundtrip_and_wrong_dataset(capsys, tmp_path, monkeypatch):
     data = str(real_data_dir("planetoid/cora"))
     out = tmp_path / "cora.pt"
     code, text, _ = run(capsys, "condense", "--dataset", "cora", "--method", "random", "--rate", "0.5",
@@ -69,6 +69,15 @@ def test_condense_evaluate_roundtrip_and_wrong_dataset(capsys, tmp_path):
     code, text, _ = run(capsys, "evaluate", str(out), "--runs", "2", "--json", "--set", "epochs=100", "--data-dir", data)
     res = json.loads(text)
     assert code == 0 and res["runs"] == 2 and res["metric"] == "accuracy" and 0.55 < res["mean"] <= 1
+    import importlib
+
+    protocol = importlib.import_module("graphcond.evaluate")  # the module; graphcond.evaluate is the function
+    seen, real_evaluate = [], protocol.evaluate
+    monkeypatch.setattr(protocol, "evaluate", lambda *a, **kw: seen.append(kw) or real_evaluate(*a, **kw))
+    code, text, _ = run(capsys, "evaluate", str(out), "--runs", "1", "--json", "--authors-settings", "--set", "epochs=100",
+                        "--data-dir", data)
+    assert code == 0 and {k: seen[0][k] for k in ("lr", "weight_decay", "dropout", "epochs")} == {
+        "lr": 0.001, "weight_decay": 0.001, "dropout": 0.0, "epochs": 100}  # GEOM's Cora rate-0.5 settings, epochs set
 
     meta["dataset"] = "citeseer"  # a file claiming another dataset
     import torch

@@ -105,3 +105,16 @@ def test_summarise_rows_and_paper_lookup_by_hand():
     assert abs(s["seed_std"] - pd.Series([0.81, 0.79]).std()) < 1e-9
     c = compare(summarise_rows(rows)).iloc[0]
     assert (c["ours"], c["paper"], c["diff"]) == (80.0, 80.1, -0.1)
+
+
+def test_authors_evaluation_settings_by_hand():
+    from graphcond.evaluate import authors_settings
+    from graphcond.training import TrainConfig
+
+    # GEOM's scripts/config/config_test.json, copied by hand
+    assert authors_settings("citeseer", 0.25) == {"lr": 0.003, "weight_decay": 0.005, "dropout": 0.3, "epochs": 500}
+    assert authors_settings("citeseer", 1.0) == {"lr": 0.001, "weight_decay": 0.0005, "dropout": 0.0, "epochs": 1000}
+    assert authors_settings("cora", 59 / 120) == {"lr": 0.001, "weight_decay": 0.001, "dropout": 0.0, "epochs": 600}
+    assert TrainConfig(**authors_settings("flickr", 0.005)).dropout == 0.6  # every key a training setting
+    with pytest.raises(KeyError, match="'cora' at rate 0.7"):
+        authors_settings("cora", 0.7)

@@ -80,7 +80,7 @@ def load_presets(method: str) -> dict:
     return json.loads(text)
 
 
-def _by_rate(table: dict, rate: float, tolerance: float = 0.05) -> dict:
+def preset_for_rate(table: dict, rate: float, tolerance: float = 0.05) -> dict:
     """The preset whose rate key is nearest ``rate`` (within ``tolerance``, relative):
     papers' rounded ratios give rates slightly off the authors' (59/120 for 0.5)."""
     best = min(table, key=lambda k: abs(float(k) - rate), default=None)
@@ -105,7 +105,7 @@ def resolve_config(cls: type[Method], dataset: str, rate: float | None, quick: b
     ds = presets.get(dataset, {})
     layered.update({k: v for k, v in ds.items() if k != "by_rate"})
     if rate is not None:
-        layered.update(_by_rate(ds.get("by_rate", {}), rate))
+        layered.update(preset_for_rate(ds.get("by_rate", {}), rate))
     if quick:
         layered.update(presets.get("quick", {}))
     unknown = set(overrides) - set(fields)
