@@ -37,8 +37,8 @@ import torch
 
 from common import add_run_options, settings_from
 from graphcond import condense, evaluate, load_condensed, load_dataset
-from graphcond.evaluate import authors_settings
 from graphcond.ablations import ABLATIONS
+from graphcond.evaluate import authors_settings
 from graphcond.paper_tables import paper_value
 
 TRAJECTORY = {"sfgc", "geom"}
@@ -66,8 +66,10 @@ def main(argv=None) -> None:
     seeds = a.seeds or ([0] if a.quick else [0, 1, 2])
     runs = a.runs or (3 if a.quick else 5)
     overrides = settings_from(a.set)
-    if "authors" in a.evaluation:  # fail before condensing, not after
-        [authors_settings(ds, rate) for ds in datasets for rate in rates]
+    if "authors" in a.evaluation:  # a missing setting fails now, not after condensing
+        for ds in datasets:
+            for rate in rates:
+                authors_settings(ds, rate)
     variants = [(m, m, {}) for m in methods]
     if a.ablations:
         if "geom" not in methods:  # full GEOM, the ablations' reference

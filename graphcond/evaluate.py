@@ -48,7 +48,7 @@ def authors_settings(dataset: str, rate: float) -> dict:
     >>> authors_settings("citeseer", 0.25)
     {'lr': 0.003, 'weight_decay': 0.005, 'dropout': 0.3, 'epochs': 500}
     """
-    found = preset_for_rate(load_presets("evaluation").get(dataset, {}), rate)
+    found = {} if rate is None else preset_for_rate(load_presets("evaluation").get(dataset, {}), rate)
     if not found:
         known = {k: sorted(v) for k, v in load_presets("evaluation").items() if not k.startswith("_")}
         raise KeyError(f"no authors' evaluation settings for {dataset!r} at rate {rate}; known: {known}")

@@ -116,5 +116,6 @@ def test_authors_evaluation_settings_by_hand():
     assert authors_settings("citeseer", 1.0) == {"lr": 0.001, "weight_decay": 0.0005, "dropout": 0.0, "epochs": 1000}
     assert authors_settings("cora", 59 / 120) == {"lr": 0.001, "weight_decay": 0.001, "dropout": 0.0, "epochs": 600}
     assert TrainConfig(**authors_settings("flickr", 0.005)).dropout == 0.6  # every key a training setting
-    with pytest.raises(KeyError, match="'cora' at rate 0.7"):
-        authors_settings("cora", 0.7)
+    for rate in (0.7, None):  # no such rate; a graph without a rate (the whole graph)
+        with pytest.raises(KeyError, match=f"'cora' at rate {rate}"):
+            authors_settings("cora", rate)
