@@ -38,7 +38,7 @@ def register_evaluator(kind: str, fit_fn: Callable, metric: str, default_model: 
     EVALUATORS[kind] = (fit_fn, metric, default_model, config)
 
 
-def authors_settings(dataset: str, rate: float) -> dict:
+def authors_settings(dataset: str, rate: float | None) -> dict:
     """The GEOM authors' evaluation settings for ``dataset`` at ``rate`` (their
     ``config_test.json``; ``graphcond/presets/evaluation.json``) as :func:`evaluate`
     overrides. They differ per dataset and rate, where the workbench trains every graph
@@ -48,9 +48,10 @@ def authors_settings(dataset: str, rate: float) -> dict:
     >>> authors_settings("citeseer", 0.25)
     {'lr': 0.003, 'weight_decay': 0.005, 'dropout': 0.3, 'epochs': 500}
     """
-    found = {} if rate is None else preset_for_rate(load_presets("evaluation").get(dataset, {}), rate)
+    table = load_presets("evaluation")
+    found = {} if rate is None else preset_for_rate(table.get(dataset, {}), rate)
     if not found:
-        known = {k: sorted(v) for k, v in load_presets("evaluation").items() if not k.startswith("_")}
+        known = {k: sorted(v) for k, v in table.items() if not k.startswith("_")}
         raise KeyError(f"no authors' evaluation settings for {dataset!r} at rate {rate}; known: {known}")
     return dict(found)
 

@@ -109,13 +109,19 @@ def test_summarise_rows_and_paper_lookup_by_hand():
 
 def test_authors_evaluation_settings_by_hand():
     from graphcond.evaluate import authors_settings
+    from graphcond.methods.base import load_presets
     from graphcond.training import TrainConfig
 
     # GEOM's scripts/config/config_test.json, copied by hand
     assert authors_settings("citeseer", 0.25) == {"lr": 0.003, "weight_decay": 0.005, "dropout": 0.3, "epochs": 500}
     assert authors_settings("citeseer", 1.0) == {"lr": 0.001, "weight_decay": 0.0005, "dropout": 0.0, "epochs": 1000}
     assert authors_settings("cora", 59 / 120) == {"lr": 0.001, "weight_decay": 0.001, "dropout": 0.0, "epochs": 600}
-    assert TrainConfig(**authors_settings("flickr", 0.005)).dropout == 0.6  # every key a training setting
+    assert TrainConfig(**authors_settings("flickr", 0.005)).dropout == 0.6
+    for dataset, rates in load_presets("evaluation").items():  # every stored key is a training setting
+        if dataset.startswith("_"):
+            continue
+        for rate in rates:
+            TrainConfig(**authors_settings(dataset, float(rate)))
     for rate in (0.7, None):  # no such rate; a graph without a rate (the whole graph)
         with pytest.raises(KeyError, match=f"'cora' at rate {rate}"):
             authors_settings("cora", rate)
