@@ -109,7 +109,7 @@ def test_father_cover_keeps_a_father_per_target():
 
 
 def test_ppr_matches_the_dense_closed_forms():
-    """Both PPR forms, exact solve and forward push, equal the dense matrices they stand for
+    """The PPR forms, exact solve and forward push, equal the dense matrices they stand for
     (unnormalised: the scores of several meta-paths are summed)."""
     rng = np.random.default_rng(0)
     adj = sp.csr_matrix((rng.random((6, 9)) < 0.35).astype(float))
@@ -119,8 +119,10 @@ def test_ppr_matches_the_dense_closed_forms():
     a_hat = b + np.eye(15)  # the authors' code: symmetric normalisation with self loops
     d = a_hat.sum(0) ** -0.5
     sym = alpha * np.linalg.inv(np.eye(15) - (1 - alpha) * d[:, None] * a_hat * d[None, :])
-    want = {"sym": sym[seeds].sum(0)[6:]}
     deg = b.sum(0)
+    d0 = deg ** -0.5  # the authors' Freebase code (PPRGo's 'sym'): no self loops
+    pprgo = alpha * np.linalg.inv(np.eye(15) - (1 - alpha) * d0[:, None] * b * d0[None, :])
+    want = {"sym": sym[seeds].sum(0)[6:], "pprgo": pprgo[seeds].sum(0)[6:]}
     s = np.zeros(15)
     s[seeds] = 1 / 3
     rw = alpha * np.linalg.solve(np.eye(15) - (1 - alpha) * b / np.where(deg > 0, deg, 1)[None, :], s)

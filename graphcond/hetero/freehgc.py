@@ -28,18 +28,21 @@ Other types: roles from the schema (a non-target type linked to the target and t
 another non-target type is a *father*, every other one a *leaf*), or ``leaf_types`` (the
 presets give the authors' lists). Fathers keep their top ``int(r * N)`` nodes (10% of
 the type if that is 0) by personalised PageRank from the selected targets (teleport
-0.05) on each meta-path's target/father bipartite graph, summed over paths: exact linear
-solve up to ``closed_form_max`` nodes and 300k bipartite edges, forward push above
-(residual threshold ``push_eps`` x degree). ``ppr_norm="sym"`` is the paper's Eq. 10-11
-and the authors' code (the bipartite graph with self loops, normalised D^-1/2 (A+I)
-D^-1/2); ``"rw"`` (an OPTION, the workbench's default until stop 45) is the random-walk
-PPR without self loops, which validation prefers on DBLP
-(``benchmarks/reports/freehgc.md``). ``father_cover`` (an OPTION, in neither the paper
-nor the authors' code; off by default) first keeps each selected target's best-scored
-father neighbour, then fills the budget by PPR: the plain top-k leaves prolific picked
-authors with no kept paper (DBLP rate 0.05, seed 0: 24 of 48; 18 with ``"rw"``), so
-their author-paper meta-path channels are zero in training but not at test. It helps on
-DBLP at the low ratios. Of the HGB presets only DBLP has a father type (MUTAG has five).
+``alpha``, 0.05) on each meta-path's target/father bipartite graph, summed over paths:
+exact linear solve up to ``closed_form_max`` nodes and 300k bipartite edges, forward push
+above (residual threshold ``push_eps`` x degree). ``ppr_norm="sym"`` is the paper's Eq.
+10-11 and the authors' code for HGB (``calc_ppr`` in ``train_hgb.py``: the bipartite graph
+with self loops, normalised D^-1/2 (A+I) D^-1/2, teleport 1 - ``--pr``, 0.95 in their
+README). ``"pprgo"`` (an OPTION) is what the same script runs for Freebase: PPRGo's
+``topk_ppr_matrix`` with its symmetric normalisation, D^-1/2 A D^-1/2 without self loops,
+with their default ``--alpha 0.15`` (``--set ppr_norm=pprgo --set alpha=0.15``). ``"rw"``
+(an OPTION, the workbench's default until stop 45) is the random-walk PPR without self
+loops, which validation prefers on DBLP (``benchmarks/reports/freehgc.md``).
+``father_cover`` (an OPTION, in neither the paper nor the authors' code; off by default)
+first keeps each selected target's best-scored father neighbour, then fills the budget by
+PPR: the plain top-k leaves prolific picked authors with no kept paper (DBLP rate 0.05,
+seed 0: 24 of 48; 18 with ``"rw"``), so their author-paper meta-path channels are zero in
+training but not at test. It helps on DBLP at the low ratios. Of the HGB presets only DBLP has a father type (MUTAG has five).
 Leaves become hyper-nodes, one per distinct neighbour set of a kept node (target or
 father), feature = mean of the set's features (one-hot rows for featureless types).
 Edges, per ``related_edges``: ``"reverse"`` (default) links each kept node to its own
@@ -84,7 +87,7 @@ from ..methods.selection import herding
 from .metapaths import MetaPathAdjacency, default_hops, enumerate_metapaths, path_name, start_type
 
 
-PPR_NORMS = ("sym", "rw")  # see ``ppr``
+PPR_NORMS = ("sym", "rw", "pprgo")  # see ``ppr``
 
 
 def check_ppr_norm(norm: str) -> None:
@@ -99,10 +102,10 @@ class FreeHGCConfig:
     rf_eps: float = 0.1
     target_score: str = "both"  # "both" | "rf" | "jaccard"
     other_types: str = "freehgc"  # "freehgc" | "ppr" | "herding"
-    alpha: float = 0.05  # PPR teleport
+    alpha: float = 0.05  # PPR teleport (1 - the authors' --pr; their Freebase branch: --alpha 0.15)
     closed_form_max: int = 50_000
     push_eps: float = 1e-6
-    ppr_norm: str = "sym"  # "sym" (authors' code: D^-1/2 (A+I) D^-1/2) | "rw" (OPTION: random walk, no self loops)
+    ppr_norm: str = "sym"  # "sym" (authors' HGB code: D^-1/2 (A+I) D^-1/2) | "pprgo" (their Freebase code: no self loops) | "rw"
     leaf_types: list | None = None  # None: derived from the schema
     related_edges: bool | str = "reverse"  # False | "reverse" | True (see module docstring)
     jaccard_empty: float = 1.0  # J where both sets are empty (authors' code: NaN -> 1)
@@ -269,17 +272,21 @@ def ppr(adj_tf: sp.csr_matrix, seeds: np.ndarray, alpha: float, closed_form_max:
     """PPR influence of the targets ``seeds`` on the right side of the bipartite graph
     ``adj_tf`` (targets x type).
 
-    ``norm="sym"`` (the authors' code): sum over the seeds of their rows of
-    alpha (I - (1-alpha) D^-1/2 (A+I) D^-1/2)^-1, D the degrees of A+I; computed as
+    ``norm="sym"`` (the authors' HGB code, ``calc_ppr``): sum over the seeds of their rows
+    of alpha (I - (1-alpha) D^-1/2 (A+I) D^-1/2)^-1, D the degrees of A+I; computed as
     D^-1/2 times the random-walk PPR on A+I teleporting to the seeds in proportion to
-    D^1/2. ``"rw"`` (an OPTION, the workbench's form until stop 45): the random-walk PPR
+    D^1/2. ``"pprgo"`` (an OPTION; their Freebase code, PPRGo's ``topk_ppr_matrix`` with its
+    ``'sym'`` normalisation): the same without self loops, alpha (I - (1-alpha) D^-1/2 A
+    D^-1/2)^-1 (they approximate it by push, eps 1e-4).
+    ``"rw"`` (an OPTION, the workbench's form until stop 45): the random-walk PPR
     alpha (I - (1-alpha) A D^-1)^-1 s, s uniform on the seeds, no self loops.
 
     >>> a = sp.csr_matrix(np.array([[1., 1., 0.], [0., 1., 1.]]))
-    >>> [int(ppr(a, np.array([0]), 0.05, 100, 1e-9, norm).argmax()) for norm in ("sym", "rw")]
-    [0, 1]
+    >>> [int(ppr(a, np.array([0]), 0.05, 100, 1e-9, norm).argmax()) for norm in PPR_NORMS]
+    [0, 1, 1]
 
-    (target 0's own paper under the authors' form, the paper it shares under ``"rw"``).
+    (target 0's own paper under ``"sym"``, whose self loops keep mass near the seed; the
+    paper it shares under the two forms without them).
     """
     check_ppr_norm(norm)
     nt, nf = adj_tf.shape
@@ -289,10 +296,11 @@ def ppr(adj_tf: sp.csr_matrix, seeds: np.ndarray, alpha: float, closed_form_max:
     if norm == "sym":
         b = (b + sp.identity(n, format="csr")).tocsr()
     deg = np.asarray(b.sum(0)).ravel()
+    symmetric = norm in ("sym", "pprgo")
     inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)
     trans = (b @ sp.diags(inv)).tocsc()  # column-stochastic where deg > 0
     s = np.zeros(n)  # "sym": unnormalised, so that the sum over meta-paths weighs them as the authors' code
-    s[seeds] = np.sqrt(deg[seeds]) if norm == "sym" else 1.0 / len(seeds)
+    s[seeds] = np.sqrt(deg[seeds]) if symmetric else 1.0 / len(seeds)
     if n <= closed_form_max and b.nnz <= 300_000:  # sparse LU stays cheap
         pi = spla.spsolve((sp.identity(n, format="csc") - (1 - alpha) * trans).tocsc(), alpha * s)
     else:  # synchronous forward push: residuals above eps * degree pushed together
@@ -306,8 +314,8 @@ def ppr(adj_tf: sp.csr_matrix, seeds: np.ndarray, alpha: float, closed_form_max:
             pi += alpha * ra
             r = r - ra + (1 - alpha) * (trans @ ra)
     pi = np.asarray(pi).ravel()
-    if norm == "sym":
-        pi = pi / np.sqrt(deg)  # deg >= 1: every node has its self loop
+    if symmetric:  # an isolated node (no self loop under "pprgo") has pi = 0
+        pi = np.divide(pi, np.sqrt(deg), out=np.zeros_like(pi), where=deg > 0)
     return pi[nt:]
 
 
