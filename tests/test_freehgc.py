@@ -116,7 +116,7 @@ def test_ppr_matches_the_dense_closed_forms():
     adj[5, 8] = 1.0  # no isolated target
     seeds, alpha = np.array([0, 3, 5]), 0.05
     b = np.block([[np.zeros((6, 6)), adj.toarray()], [adj.toarray().T, np.zeros((9, 9))]])
-    a_hat = b + np.eye(15)  # the authors' code: symmetric normalisation with self loops
+    a_hat = b + np.eye(15)  # the authors' HGB code: symmetric normalisation with self loops
     d = a_hat.sum(0) ** -0.5
     sym = alpha * np.linalg.inv(np.eye(15) - (1 - alpha) * d[:, None] * a_hat * d[None, :])
     deg = b.sum(0)

@@ -42,7 +42,8 @@ loops, which validation prefers on DBLP (``benchmarks/reports/freehgc.md``).
 first keeps each selected target's best-scored father neighbour, then fills the budget by
 PPR: the plain top-k leaves prolific picked authors with no kept paper (DBLP rate 0.05,
 seed 0: 24 of 48; 18 with ``"rw"``), so their author-paper meta-path channels are zero in
-training but not at test. It helps on DBLP at the low ratios. Of the HGB presets only DBLP has a father type (MUTAG has five).
+training but not at test. It helps on DBLP at the low ratios. Of the HGB presets only DBLP
+has a father type (MUTAG has five).
 Leaves become hyper-nodes, one per distinct neighbour set of a kept node (target or
 father), feature = mean of the set's features (one-hot rows for featureless types).
 Edges, per ``related_edges``: ``"reverse"`` (default) links each kept node to its own
@@ -105,7 +106,7 @@ class FreeHGCConfig:
     alpha: float = 0.05  # PPR teleport (1 - the authors' --pr; their Freebase branch: --alpha 0.15)
     closed_form_max: int = 50_000
     push_eps: float = 1e-6
-    ppr_norm: str = "sym"  # "sym" (authors' HGB code: D^-1/2 (A+I) D^-1/2) | "pprgo" (their Freebase code: no self loops) | "rw"
+    ppr_norm: str = "sym"  # "sym" (authors' HGB code) | "pprgo" (their Freebase code) | "rw" (ours); see ``ppr``
     leaf_types: list | None = None  # None: derived from the schema
     related_edges: bool | str = "reverse"  # False | "reverse" | True (see module docstring)
     jaccard_empty: float = 1.0  # J where both sets are empty (authors' code: NaN -> 1)
@@ -299,7 +300,7 @@ def ppr(adj_tf: sp.csr_matrix, seeds: np.ndarray, alpha: float, closed_form_max:
     symmetric = norm in ("sym", "pprgo")
     inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)
     trans = (b @ sp.diags(inv)).tocsc()  # column-stochastic where deg > 0
-    s = np.zeros(n)  # "sym": unnormalised, so that the sum over meta-paths weighs them as the authors' code
+    s = np.zeros(n)  # symmetric forms: unnormalised, so that the sum over meta-paths weighs them as the authors' code
     s[seeds] = np.sqrt(deg[seeds]) if symmetric else 1.0 / len(seeds)
     if n <= closed_form_max and b.nnz <= 300_000:  # sparse LU stays cheap
         pi = spla.spsolve((sp.identity(n, format="csc") - (1 - alpha) * trans).tocsc(), alpha * s)
