@@ -300,7 +300,7 @@ def ppr(adj_tf: sp.csr_matrix, seeds: np.ndarray, alpha: float, closed_form_max:
     symmetric = norm in ("sym", "pprgo")
     inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)
     trans = (b @ sp.diags(inv)).tocsc()  # column-stochastic where deg > 0
-    s = np.zeros(n)  # symmetric forms: unnormalised, so that the sum over meta-paths weighs them as the authors' code
+    s = np.zeros(n)  # symmetric forms unnormalised: paths summed with the authors' weights
     s[seeds] = np.sqrt(deg[seeds]) if symmetric else 1.0 / len(seeds)
     if n <= closed_form_max and b.nnz <= 300_000:  # sparse LU stays cheap
         pi = spla.spsolve((sp.identity(n, format="csc") - (1 - alpha) * trans).tocsc(), alpha * s)
