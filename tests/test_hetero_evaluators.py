@@ -188,8 +188,8 @@ class ScriptedValidation(torch.nn.Module):
         return torch.tensor(self.SCRIPT[self.calls - 1])
 
 
-@pytest.mark.parametrize("select,epoch", [("f1", 0), ("loss", 1)])
-def test_epoch_selection_by_f1_or_by_loss(monkeypatch, select, epoch):
+@pytest.mark.parametrize("select,epoch", [("f1", 0), ("loss", 1), ("f1sum", 1)])
+def test_epoch_selection_by_f1_by_loss_or_by_the_latest_best_f1_sum(monkeypatch, select, epoch):
     monkeypatch.setitem(sehgnn.SETTINGS, "select", select)
     m, y = ScriptedValidation(), torch.tensor([0, 1])
     res = train_and_select(m, lambda: m.w, y, m.val, y, lambda: m.w, y, False, 0.01, 0.0, 3, "cpu")
