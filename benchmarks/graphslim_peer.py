@@ -45,7 +45,8 @@ Subcommands
     ``Evaluator.evaluate(model_type='GCN')``. Results go to
     ``benchmarks/out/graphslim.csv`` and ``graphslim.md``. Rows from earlier
     invocations are kept, keyed by method and epochs, unless ``--fresh`` is
-    given. Full logs go to ``benchmarks/out/graphslim-logs/``.
+    given; they are read again before each write, so two invocations (one
+    method each) can run at once. Full logs go to ``benchmarks/out/graphslim-logs/``.
 
     Every row gets a status that is read from the log, never assumed:
     ``ok``; ``failed`` (a traceback; the exception line is quoted);
@@ -634,12 +635,13 @@ def cmd_run(a):
     DRIVER.write_text(DRIVER_SRC)
     data_root = place_cora()
     print(f"Cora linked under {data_root / 'cora' / 'raw'}", flush=True)
-    rows = []
-    if RESULTS_JSON.exists() and not a.fresh:
-        rows = json.loads(RESULTS_JSON.read_text())
+    mine = []
     for m in a.methods:
-        row = run_method(m, a, data_root)
-        rows = [r for r in rows if row_key(r) != row_key(row)] + [row]
+        mine.append(run_method(m, a, data_root))
+        # earlier rows are read again at each write, so that runs in parallel keep each other's
+        earlier = [] if a.fresh or not RESULTS_JSON.exists() else json.loads(RESULTS_JSON.read_text())
+        keys = {row_key(r) for r in mine}
+        rows = [r for r in earlier if row_key(r) not in keys] + mine
         RESULTS_JSON.write_text(json.dumps(rows, indent=1))
         write_tables(rows)
     print(f"\nwrote {OUT / 'graphslim.csv'} and {OUT / 'graphslim.md'}", flush=True)
