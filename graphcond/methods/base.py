@@ -89,8 +89,19 @@ def preset_for_rate(table: dict, rate: float, tolerance: float = 0.05) -> dict:
     return table[best]
 
 
+PYTHON_LITERALS = {"None": None, "True": True, "False": False}  # as the docstrings spell them
+
+
 def parse_value(text: str) -> Any:
-    """``--set`` values: JSON when it parses (numbers, booleans, lists), else the string."""
+    """``--set`` values: JSON when it parses (numbers, booleans, lists, ``null``), Python's
+    ``None`` / ``True`` / ``False``, else the string.
+
+    Example:
+        >>> [parse_value(t) for t in ("0.5", "null", "None", "True", "[1, 2]", "rw")]
+        [0.5, None, None, True, [1, 2], 'rw']
+    """
+    if text in PYTHON_LITERALS:
+        return PYTHON_LITERALS[text]
     try:
         return json.loads(text)
     except json.JSONDecodeError:
